@@ -29,6 +29,8 @@ export interface HelperContext {
   argHi(i: number): number;
   /** Instructions executed so far in this run. */
   readonly insns: number;
+  /** Tail calls taken so far in this run (the kernel's tail_call_cnt). */
+  readonly tailCalls: number;
   /** Slot pc of the call instruction. */
   readonly pc: number;
   /** The run's environment (program context, host, per-run state), opaque to the engine. */

@@ -1,0 +1,346 @@
+/**
+ * The reference interpreter: exact eBPF semantics (RFC 9669) over the checked memory model.
+ * Dispatch is generated from the opcode table (interp-gen.ts); this file owns the run state,
+ * bpf-to-bpf frames, helper calls, tail calls and the error paths.
+ */
+import { slots } from '../isa/insn.ts';
+import {
+  DEFAULT_INSN_BUDGET,
+  type Engine,
+  type HelperContext,
+  type HelperTable,
+  type LoadedProgram,
+  MAX_BPF_STACK,
+  MAX_CALL_FRAMES,
+  type ProgramImage,
+  type RunOptions,
+  type RunResult,
+  TailCall,
+  Unwind,
+  VmError,
+  type VmErrorKind,
+} from './engine.ts';
+import { generateExecSource } from './interp-gen.ts';
+import { bswap16, bswap32, divmodS64, divmodU64, fromBig, fromInt, mulhiU32, toU64 } from './int64.ts';
+import { fmtAddr, Memory, MemoryFault, type Region, TAG_BASE } from './memory.ts';
+
+/** Linear packet bytes that the legacy LD_ABS/LD_IND loads read (skb->data onwards). */
+export type LegacyPacketFn = (env: unknown) => Uint8Array | undefined;
+
+export interface InterpreterOptions {
+  /** Where LD_ABS/LD_IND read from; without it they stop the program with r0 = 0 (no packet). */
+  legacyPacket?: LegacyPacketFn;
+}
+
+const STACK_SIZE = MAX_CALL_FRAMES * MAX_BPF_STACK;
+const FRAME_REGS = [6, 7, 8, 9, 10];
+
+interface Frame {
+  I: Int32Array;
+  prog: InterpretedProgram;
+  retP: number;
+  saved: Int32Array; // lo/hi of r6..r10
+  stackStart: number;
+}
+
+/** Mutable state of one run; the generated exec() reads and writes it. */
+interface ExecState {
+  lo: Int32Array;
+  hi: Int32Array;
+  mem: Memory;
+  budget: number;
+  I: Int32Array;
+  p: number;
+  n: number;
+  depth: number;
+  base: number;
+  nextP: number;
+  frames: Frame[];
+  prog: InterpretedProgram;
+  stack: Region;
+  tailCalls: number;
+  env: unknown;
+  callPc: number;
+  ctx: HelperContext;
+}
+
+function vmError(kind: VmErrorKind, pc: number, detail: string): never {
+  throw new VmError(kind, pc, detail);
+}
+
+function fault(st: ExecState, p: number, hiAddr: number, a: number, size: number, write: boolean): never {
+  const rw = write ? 'write' : 'read';
+  const at = fmtAddr(hiAddr, a);
+  const r = st.mem.regions[hiAddr - TAG_BASE];
+  let why: string;
+  if (!r) why = hiAddr === 0 ? 'NULL or a scalar used as a pointer' : 'not a mapped region';
+  else if (a < r.start || a + size > r.end) why = `out of bounds of ${r.name} (offset ${a - r.start}, valid size ${r.end - r.start})`;
+  else why = `${r.name} is ${write ? 'read-only' : 'not readable'}`;
+  throw new VmError('memory', p >> 2, `invalid ${rw} of ${size} bytes at ${at}: ${why}`);
+}
+
+function pushFrame(st: ExecState, p: number, target: number): void {
+  if (st.depth + 1 >= MAX_CALL_FRAMES) vmError('call_depth', p >> 2, `bpf-to-bpf call depth exceeds ${MAX_CALL_FRAMES} frames`);
+  const saved = new Int32Array(10);
+  for (let i = 0; i < 5; i++) {
+    saved[i * 2] = st.lo[FRAME_REGS[i]];
+    saved[i * 2 + 1] = st.hi[FRAME_REGS[i]];
+  }
+  st.frames.push({ I: st.I, prog: st.prog, retP: p + 4, saved, stackStart: st.stack.start });
+  st.depth++;
+  // Each frame owns 512 bytes below its caller's; the caller's frames stay reachable through pointers.
+  st.lo[10] = (st.lo[10] - MAX_BPF_STACK) | 0;
+  st.stack.start -= MAX_BPF_STACK;
+  st.nextP = target;
+}
+
+function popFrame(st: ExecState): void {
+  const f = st.frames.pop() as Frame;
+  st.depth--;
+  for (let i = 0; i < 5; i++) {
+    st.lo[FRAME_REGS[i]] = f.saved[i * 2];
+    st.hi[FRAME_REGS[i]] = f.saved[i * 2 + 1];
+  }
+  st.stack.start = f.stackStart;
+  st.prog = f.prog;
+  st.nextP = f.retP;
+  st.I = f.I;
+}
+
+function setInt(st: ExecState, d: number, q: number): void {
+  const [l, h] = fromInt(q);
+  st.lo[d] = l;
+  st.hi[d] = h;
+}
+
+/** 0: continue; 1: tail call taken (st.I switched); 2: program ends (unwind). */
+function callHelper(st: ExecState, pc: number, id: number): number {
+  const fn = st.prog.helpers.get(id);
+  if (!fn) vmError('unknown_helper', pc, `call to unknown helper ${id}`);
+  st.callPc = pc;
+  let res;
+  try {
+    res = fn(st.ctx);
+  } catch (e) {
+    if (e instanceof VmError) throw e;
+    if (e instanceof MemoryFault) vmError('memory', pc, `helper ${id}: ${e.message}`);
+    vmError('helper', pc, `helper ${id} failed: ${(e as Error).message ?? String(e)}`);
+  }
+  if (typeof res === 'number') {
+    setInt(st, 0, res);
+    return 0;
+  }
+  if (typeof res === 'bigint') {
+    const [l, h] = fromBig(res);
+    st.lo[0] = l;
+    st.hi[0] = h;
+    return 0;
+  }
+  if (res instanceof TailCall) {
+    const t = res.target;
+    if (!(t instanceof InterpretedProgram)) vmError('tail_call', pc, `tail call target '${t.image.name}' was not loaded by the interpreter`);
+    st.tailCalls++;
+    st.prog = t;
+    st.I = t.I;
+    return 1;
+  }
+  if (res instanceof Unwind) {
+    const [l, h] = fromBig(res.r0);
+    st.lo[0] = l;
+    st.hi[0] = h;
+    return 2;
+  }
+  return vmError('helper', pc, `helper ${id} returned an invalid value`);
+}
+
+function ldAbs(st: ExecState, off: number, size: number): boolean {
+  const pkt = st.prog.legacyPacket?.(st.env);
+  // Out of bounds (or no packet): the kernel ends the program with r0 = 0 (bpf_skb_load_helper).
+  if (!pkt || off < 0 || off + size > pkt.length) {
+    st.lo[0] = 0;
+    st.hi[0] = 0;
+    return false;
+  }
+  let v = 0;
+  for (let i = 0; i < size; i++) v = (v << 8) | pkt[off + i];
+  st.lo[0] = size === 4 ? v | 0 : v;
+  st.hi[0] = 0;
+  return true;
+}
+
+function specialLoad(st: ExecState, r: Region, a: number, size: number, d: number): boolean {
+  const v = r.special?.load?.(a, size);
+  if (!v) return false;
+  st.lo[d] = v[0];
+  st.hi[d] = v[1];
+  return true;
+}
+
+type ExecFn = (st: ExecState) => void;
+
+/** Compile the generated dispatch loop once, binding its free names to this module's functions. */
+const exec: ExecFn = (() => {
+  // The generated source refers to these free names, bound here in this order.
+  const names = ['vmError', 'fault', 'pushFrame', 'popFrame', 'setInt', 'callHelper', 'ldAbs', 'specialLoad', 'specialStore', 'mulhiU32', 'divmodU64', 'divmodS64', 'bswap16', 'bswap32', 'TB'];
+  const src = generateExecSource();
+  const factory = new Function(...names, src) as (...a: unknown[]) => ExecFn;
+  return factory(
+    vmError,
+    fault,
+    pushFrame,
+    popFrame,
+    setInt,
+    callHelper,
+    ldAbs,
+    specialLoad,
+    (r: Region, a: number, size: number, lo: number, hi: number) => r.special?.store?.(a, size, lo, hi) === true,
+    mulhiU32,
+    divmodU64,
+    divmodS64,
+    bswap16,
+    bswap32,
+    TAG_BASE,
+  );
+})();
+
+/** Pack instructions into the interpreter's slot format: 4 int32 words per slot. */
+function pack(image: ProgramImage): Int32Array {
+  let n = 0;
+  for (const i of image.insns) n += slots(i);
+  const I = new Int32Array(n * 4).fill(255); // 255: no op has this id, so a jump into LD_IMM64's 2nd slot faults
+  for (const i of image.insns) {
+    const b = i.pc * 4;
+    I[b] = i.op.id | (i.dst << 8) | (i.src << 12);
+    I[b + 1] = i.off;
+    I[b + 2] = i.imm;
+    I[b + 3] = i.imm2 ?? 0;
+    if (slots(i) === 2) I[b + 4] = 255;
+  }
+  return I;
+}
+
+class HelperCtx implements HelperContext {
+  constructor(private readonly st: ExecState) {}
+  get mem(): Memory {
+    return this.st.mem;
+  }
+  arg(i: number): bigint {
+    return toU64(this.st.lo[i], this.st.hi[i]);
+  }
+  argLo(i: number): number {
+    return this.st.lo[i];
+  }
+  argHi(i: number): number {
+    return this.st.hi[i];
+  }
+  get insns(): number {
+    return this.st.n;
+  }
+  get pc(): number {
+    return this.st.callPc;
+  }
+  get env(): unknown {
+    return this.st.env;
+  }
+  get tailCalls(): number {
+    return this.st.tailCalls;
+  }
+  callFunction(pc: number, args: readonly bigint[]): bigint {
+    const st = this.st;
+    const saved = { I: st.I, p: st.p, base: st.base, prog: st.prog, callPc: st.callPc };
+    // Enter the callback as a bpf-to-bpf call whose return leaves exec() (st.base marks the boundary).
+    pushFrame(st, st.callPc * 4, pc * 4);
+    for (let i = 0; i < 5; i++) {
+      const [l, h] = fromBig(args[i] ?? 0n);
+      st.lo[i + 1] = l;
+      st.hi[i + 1] = h;
+    }
+    st.base = st.depth;
+    st.p = st.nextP;
+    exec(st);
+    const r0 = toU64(st.lo[0], st.hi[0]);
+    popFrame(st);
+    Object.assign(st, saved);
+    return r0;
+  }
+}
+
+export class InterpretedProgram implements LoadedProgram {
+  readonly I: Int32Array;
+  private idle: ExecState | undefined;
+
+  constructor(
+    readonly image: ProgramImage,
+    readonly engine: Interpreter,
+    readonly mem: Memory,
+    readonly helpers: HelperTable,
+    readonly legacyPacket: LegacyPacketFn | undefined,
+  ) {
+    this.I = pack(image);
+  }
+
+  private state(): ExecState {
+    const st = this.idle;
+    if (st) {
+      this.idle = undefined;
+      return st;
+    }
+    const stack = this.mem.add('stack', 'stack', new Uint8Array(STACK_SIZE));
+    const s = {
+      lo: new Int32Array(11),
+      hi: new Int32Array(11),
+      mem: this.mem,
+      stack,
+      frames: [] as Frame[],
+    } as ExecState;
+    s.ctx = new HelperCtx(s);
+    return s;
+  }
+
+  run(opts: RunOptions = {}): RunResult {
+    const st = this.state();
+    st.lo.fill(0);
+    st.hi.fill(0);
+    const args = opts.args ?? [];
+    for (let i = 0; i < 5 && i < args.length; i++) {
+      const [l, h] = fromBig(args[i]);
+      st.lo[i + 1] = l;
+      st.hi[i + 1] = h;
+    }
+    st.stack.bytes.fill(0);
+    st.stack.start = STACK_SIZE - MAX_BPF_STACK;
+    st.lo[10] = STACK_SIZE;
+    st.hi[10] = st.stack.tag;
+    st.budget = opts.budget ?? DEFAULT_INSN_BUDGET;
+    st.I = this.I;
+    st.p = 0;
+    st.n = 0;
+    st.depth = 0;
+    st.base = 0;
+    st.frames.length = 0;
+    st.prog = this;
+    st.tailCalls = 0;
+    st.env = opts.env;
+    try {
+      exec(st);
+      return { r0: toU64(st.lo[0], st.hi[0]), insns: st.n, tailCalls: st.tailCalls };
+    } catch (e) {
+      const err = e instanceof VmError ? e : new VmError('helper', st.p >> 2, `internal error: ${(e as Error)?.message ?? String(e)}`);
+      const line = st.prog.image.lineOf?.(err.pc);
+      const withLine = line && !err.line ? new VmError(err.kind, err.pc, `${err.detail} in '${st.prog.image.name}'`, line) : err;
+      return { insns: st.n, tailCalls: st.tailCalls, error: withLine };
+    } finally {
+      st.env = undefined;
+      this.idle = st;
+    }
+  }
+}
+
+export class Interpreter implements Engine {
+  readonly name = 'interpreter';
+  constructor(private readonly opts: InterpreterOptions = {}) {}
+
+  load(image: ProgramImage, mem: Memory, helpers: HelperTable): InterpretedProgram {
+    return new InterpretedProgram(image, this, mem, helpers, this.opts.legacyPacket);
+  }
+}
