@@ -1,0 +1,99 @@
+/**
+ * struct __sk_buff as tc, socket filter, cgroup_skb and sk_skb programs see it. Plain fields
+ * (mark, priority, cb…) live in the context region's bytes; len and the data pointers are
+ * answered live from the packet, as the kernel's ctx rewrites read them from the sk_buff
+ * (net/core/filter.c: bpf_convert_ctx_access). Writes are allowed only to the fields the
+ * program type may write; the others stop the program with a memory fault.
+ */
+import { Memory, MemoryFault, type Region } from '../vm/memory.ts';
+import { fieldAt, fieldByName, SK_BUFF, SK_BUFF_SIZE, SKB_WRITABLE } from './layout.ts';
+import type { PacketBuf } from './packet.ts';
+
+export class SkbCtx {
+  readonly region: Region;
+  readonly view: DataView;
+  readonly bytes: Uint8Array;
+  /** Address of the socket (struct bpf_sock region) when the skb has one; 0n otherwise. */
+  sk = 0n;
+
+  constructor(
+    readonly mem: Memory,
+    public pkt: PacketBuf,
+    readonly progType: string,
+  ) {
+    this.bytes = new Uint8Array(SK_BUFF_SIZE);
+    this.view = new DataView(this.bytes.buffer);
+    const writable = new Set(SKB_WRITABLE[progType] ?? []);
+    this.region = mem.add('ctx', '__sk_buff', this.bytes, {
+      owner: this,
+      special: {
+        load: (off, size) => this.load(off, size),
+        store: (off) => {
+          const f = fieldAt(SK_BUFF, off);
+          if (!f || !writable.has(f.name)) {
+            throw new MemoryFault(`write to __sk_buff.${f?.name ?? `+${off}`} is not allowed for ${progType}`);
+          }
+          return false;
+        },
+      },
+    });
+  }
+
+  get addr(): bigint {
+    return Memory.addr(this.region, 0);
+  }
+
+  get(name: string): number {
+    const f = fieldByName(SK_BUFF, name);
+    return f.size === 1 ? this.view.getUint8(f.off) : this.view.getUint32(f.off, true);
+  }
+
+  set(name: string, v: number): void {
+    const f = fieldByName(SK_BUFF, name);
+    if (f.size === 1) this.view.setUint8(f.off, v & 0xff);
+    else this.view.setUint32(f.off, v >>> 0, true);
+  }
+
+  getU64(name: string): bigint {
+    return this.view.getBigUint64(fieldByName(SK_BUFF, name).off, true);
+  }
+
+  setU64(name: string, v: bigint): void {
+    this.view.setBigUint64(fieldByName(SK_BUFF, name).off, BigInt.asUintN(64, v), true);
+  }
+
+  /** skb->protocol in host order (the field holds the big-endian value). */
+  get protocol(): number {
+    const p = this.get('protocol');
+    return ((p & 0xff) << 8) | ((p >> 8) & 0xff);
+  }
+
+  set protocol(hostOrder: number) {
+    this.set('protocol', ((hostOrder & 0xff) << 8) | ((hostOrder >> 8) & 0xff));
+  }
+
+  private load(off: number, size: number): readonly [number, number] | undefined {
+    const f = fieldAt(SK_BUFF, off);
+    if (!f) return undefined;
+    const p = this.pkt;
+    if (f.name === 'len') return off === f.off && size === 4 ? [p.len, 0] : undefined;
+    if (!f.ptr) return undefined;
+    if (off !== f.off || size !== (f.size === 8 ? 8 : 4)) throw new MemoryFault(`__sk_buff.${f.name} must be read whole`);
+    switch (f.name) {
+      case 'data':
+        return [p.data, p.region.tag];
+      case 'data_end':
+        return [p.dataEnd, p.region.tag];
+      case 'data_meta':
+        return [p.dataMeta, p.region.tag];
+      case 'sk':
+        return [Number(this.sk & 0xffff_ffffn) | 0, Number(this.sk >> 32n) | 0];
+      default:
+        return [0, 0];
+    }
+  }
+
+  release(): void {
+    this.mem.remove(this.region);
+  }
+}
