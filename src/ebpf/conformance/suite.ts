@@ -62,6 +62,29 @@ export function parseDataFile(text: string, file: string, negative = false): Con
 
 const fmt = (v: bigint): string => '0x' + v.toString(16);
 
+/**
+ * A `-- raw` section: each line is either one 64-bit instruction as a hex number (stored little
+ * endian, uBPF's form) or the instruction's bytes in order ("07 00 01 00 01 00 00 00").
+ */
+export function parseRaw(raw: string): Uint8Array {
+  const lines = raw.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim()).filter((l) => l !== '');
+  const chunks = lines.map((l) => {
+    if (/^0x[0-9a-f]+$/i.test(l)) {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, BigInt(l)), true);
+      return b;
+    }
+    return hexToBytes(l);
+  });
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 export interface RunOutcome {
   r0?: bigint;
   /** The stage that refused the program and its message. */
@@ -121,7 +144,7 @@ function loadAssembled(dir: string): Map<string, Assembled> {
 export function runCase(c: ConformanceCase, assembled?: Assembled): CaseResult {
   const hasProgram = c.asm !== undefined || c.raw !== undefined;
   const out: RunOutcome = hasProgram
-    ? runProgram(c.raw !== undefined ? { code: hexToBytes(c.raw) } : { asm: c.asm }, c.mem)
+    ? runProgram(c.raw !== undefined ? { code: parseRaw(c.raw) } : { asm: c.asm }, c.mem)
     : { refused: { stage: 'assembler', message: 'no -- asm or -- raw section: empty program' } };
   if (out.code && assembled?.code && bytesToHex(out.code) !== assembled.code.toLowerCase()) {
     return { file: c.file, passed: false, detail: `assembled bytes ${bytesToHex(out.code)} differ from ASSEMBLED.jsonl ${assembled.code}` };
@@ -153,7 +176,11 @@ export function runSuite(dir: string): CaseResult[] {
         results.push({ file: name, passed: false, detail: `cannot parse: ${(e as Error).message}` });
         continue;
       }
-      results.push(runCase(c, assembled.get(f)));
+      try {
+        results.push(runCase(c, assembled.get(f)));
+      } catch (e) {
+        results.push({ file: name, passed: false, detail: `harness error: ${(e as Error).message}` });
+      }
     }
   };
   runDir(dir, basename(dir) === 'negative');
