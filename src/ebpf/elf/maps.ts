@@ -56,6 +56,8 @@ export interface CollectedMaps {
 }
 
 const BPF_MAP_DEF_SIZE = 20; // type, key_size, value_size, max_entries, map_flags
+/** Sanity bound on .bss sizes (nothing backs them in the file); the kernel caps array values at 4 MiB anyway. */
+const MAX_BSS_SIZE = 64 << 20;
 const OBJ_NAME_LEN = 16; // BPF_OBJ_NAME_LEN, NUL included
 
 const mapTypeName = (id: number, where: string): string => {
@@ -305,6 +307,9 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, path: string): C
   const objName = objectName(path);
   for (const s of elf.sections) {
     if (!isGlobalDataSection(s) || s.size === 0) continue;
+    if (s.type === SHT_NOBITS && s.size > MAX_BSS_SIZE) {
+      throw new LoadFailure(`section '${s.name}' claims ${s.size} bytes; global data over ${MAX_BSS_SIZE} bytes is refused as corrupt`, { section: s.name });
+    }
     const def = dataMap(objName, btf, s);
     out.data.set(s.index, def);
     out.defs.push(def);
