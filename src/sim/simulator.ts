@@ -137,7 +137,7 @@ export class Simulator implements Scheduler {
     this.running = true;
     this.stopRequested = false;
     let processed = 0;
-    let reason: StopReason = 'empty';
+    let reason: StopReason;
     const queue = this.queue;
     try {
       while (true) {

@@ -72,13 +72,13 @@ describe('cancellation', () => {
 
   it('an event can cancel a later one at the same time', () => {
     const sim = new Simulator();
-    let b: EventHandle | undefined;
     const ran: string[] = [];
+    const handles: EventHandle[] = [];
     sim.schedule(1, () => {
       ran.push('a');
-      b?.cancel();
+      handles[0].cancel();
     });
-    b = sim.schedule(1, () => ran.push('b'));
+    handles.push(sim.schedule(1, () => ran.push('b')));
     sim.run();
     expect(ran).toEqual(['a']);
   });
