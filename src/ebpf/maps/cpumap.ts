@@ -114,9 +114,10 @@ export class CpuMap extends BaseMap {
         if (entry === undefined || entry.kind !== 'prog') return -ENOMEM;
         prog = entry.obj;
       }
+      // A program object that says nothing of its type is taken as fitting.
       const type = progType(prog);
       const attach = progAttachType(prog);
-      if ((type !== undefined && type !== 'BPF_PROG_TYPE_XDP') || (attach !== undefined && attach !== 'BPF_XDP_CPUMAP')) return -ENOMEM;
+      if ((type !== undefined || attach !== undefined) && (type !== 'BPF_PROG_TYPE_XDP' || attach !== 'BPF_XDP_CPUMAP')) return -ENOMEM;
     }
     const bytes = new Uint8Array(this.def.valueSize);
     const view = new DataView(bytes.buffer);

@@ -168,9 +168,10 @@ export class DevMap extends BaseMap {
       } else {
         prog = p.prog;
       }
+      // A program object that says nothing of its type is taken as fitting.
       const type = progType(prog);
       const attach = progAttachType(prog);
-      if ((type !== undefined && type !== 'BPF_PROG_TYPE_XDP') || (attach !== undefined && attach !== 'BPF_XDP_DEVMAP')) return -EINVAL;
+      if ((type !== undefined || attach !== undefined) && (type !== 'BPF_PROG_TYPE_XDP' || attach !== 'BPF_XDP_DEVMAP')) return -EINVAL;
     }
     const bytes = new Uint8Array(this.def.valueSize);
     const view = new DataView(bytes.buffer);

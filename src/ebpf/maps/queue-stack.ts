@@ -71,11 +71,12 @@ export class QueueStackMap extends BaseMap {
     return this.pop();
   }
 
-  override updateElem(): number {
+  /** queue_stack_map_update_elem(): programs push instead. */
+  override updateElem(_key: Uint8Array, _value: Uint8Array, _flags: bigint, _cpu: number): number {
     return -EINVAL;
   }
 
-  override deleteElem(): number {
+  override deleteElem(_key: Uint8Array, _cpu: number): number {
     return -EINVAL;
   }
 
