@@ -5,12 +5,17 @@
  *
  * Like the kernel, an update takes a free node *before* it looks at the key and flags, so a full
  * map evicts even when the update then fails (BPF_EXIST on a missing key) or replaces the key.
- * Unlike the kernel, whose LRU is approximate (active/inactive lists with reference bits and
- * per-CPU free-node batches), eviction here is strictly least-recently-used by a logical clock:
- * a program's lookup or update marks an element used; a user-space lookup does not (the
- * kernel's lookup_elem_sys_only). With BPF_F_NO_COMMON_LRU each CPU has its own list of
- * max_entries / nCPUs nodes, and a node stays on the list of the CPU that took it. User-space
- * updates run on CPU 0.
+ * Eviction here is strictly least-recently-used by a logical clock: a program's lookup or update
+ * marks an element used; a user-space lookup does not (the kernel's lookup_elem_sys_only). With
+ * BPF_F_NO_COMMON_LRU each CPU has its own list of max_entries / nCPUs nodes, and a node stays
+ * on the list of the CPU that took it. User-space updates run on CPU 0.
+ *
+ * Where this differs from Linux: the kernel's LRU is approximate — active/inactive lists with
+ * reference bits (a used element gets a second chance rather than moving to the front), per-CPU
+ * local free lists filled in batches, and with BPF_F_NO_COMMON_LRU a shrink that frees up to
+ * PERCPU_FREE_TARGET (4) nodes at once, so the kernel may evict several elements where chainlab
+ * evicts one. For the common list, seeded random user-space sequences on one CPU agree with
+ * Linux 6.18 (test/ebpf/maps/kernel.test.ts); per-CPU lists and reference bits can differ.
  */
 import type { Memory } from '../vm/memory.ts';
 import { BPF_EXIST, BPF_F_NO_COMMON_LRU } from './constants.ts';
