@@ -7,7 +7,8 @@
  * kernel's order for maps created with BPF_F_ZERO_SEED (the kernel seeds other maps randomly).
  * Each value is its own region; replacing an element (non-per-CPU update of an existing key)
  * allocates a new one, as the kernel does, so a pointer a program kept to the old value no
- * longer reaches the map (here it faults: the old region is freed).
+ * longer reaches the map: the old region is freed, so the pointer faults, or reaches whichever
+ * element later reuses the region's tag (as the kernel reuses element memory).
  */
 import { Memory, type Region } from '../vm/memory.ts';
 import { BaseMap } from './base.ts';
