@@ -1,0 +1,139 @@
+/**
+ * `chainlab map dump|lookup|update|delete`: bpftool's map commands over the maps of an object.
+ * chainlab has no kernel to keep maps alive between commands, so a state file stands in for the
+ * pinned maps: `--state FILE` (the `--map-init` JSON shape) is applied after loading and, for
+ * update/delete, written back — so `map update … --state s.json` then `prog run --map-init s.json`
+ * runs on the updated maps.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { bytesToHex, hexToBytes } from '../../ebpf/isa/insn.ts';
+import { type BpfMap, BPF_ANY, BPF_EXIST, BPF_NOEXIST, errnoName, strerror } from '../../ebpf/maps/index.ts';
+import type { LoadedObject } from '../../ebpf/runtime/runtime.ts';
+import { CliError } from '../errors.ts';
+import { applyMapInit, dumpMaps, type MapInit, readMapInit } from '../map-json.ts';
+import { openObject } from '../object.ts';
+import { loadIntoRuntime } from '../runtime.ts';
+
+interface StateOpts {
+  state?: string;
+  json?: boolean;
+}
+
+/** Hex bytes as bpftool takes them: "01 00 00 00", "0x01 0x00 …" or "01000000". */
+function parseBytes(words: string[], what: string, size: number): Uint8Array {
+  const hex = words.map((w) => w.replace(/^0x/i, '')).map((w) => (w.length === 1 ? '0' + w : w)).join('');
+  let b: Uint8Array;
+  try {
+    b = hexToBytes(hex);
+  } catch {
+    throw new CliError(`${what}: '${words.join(' ')}' is not hex bytes (e.g. 01 00 00 00 or 0x01 0x00)`);
+  }
+  if (b.length !== size) throw new CliError(`${what}: ${b.length} bytes given, the map needs ${size}`);
+  return b;
+}
+
+function open(obj: string, opts: StateOpts): LoadedObject {
+  const { obj: loaded } = loadIntoRuntime(openObject(obj));
+  if (opts.state && existsSync(opts.state)) applyMapInit(loaded, readMapInit(opts.state), opts.state);
+  return loaded;
+}
+
+function pick(loaded: LoadedObject, name: string): BpfMap {
+  const m = loaded.maps.get(name);
+  if (!m) throw new CliError(`${loaded.spec.path}: no map named '${name}'; it has ${[...loaded.maps.keys()].join(', ')}`);
+  return m;
+}
+
+function saveState(loaded: LoadedObject, path: string): void {
+  const state: MapInit = {};
+  for (const [name, entries] of Object.entries(dumpMaps(loaded))) {
+    const m = pick(loaded, name);
+    if (m.frozen) continue;
+    state[name] = entries.map((e) => ({ key: e.key, value: 'value' in e ? e.value : e.values[0] }));
+  }
+  writeFileSync(path, JSON.stringify(state, null, 2) + '\n');
+}
+
+const flagOf = (f: string | undefined): bigint => {
+  if (f === undefined || f === 'any') return BPF_ANY;
+  if (f === 'noexist') return BPF_NOEXIST;
+  if (f === 'exist') return BPF_EXIST;
+  throw new CliError(`update flag must be any, noexist or exist (bpftool's words), got '${f}'`);
+};
+
+export function register(program: Command): void {
+  const map = program.command('map').description('inspect and change the maps of a BPF object, like bpftool map');
+  const common = (c: Command): Command =>
+    c.option('--state <file>', 'map contents carried between commands (the --map-init JSON shape)').option('--json', 'JSON output');
+
+  common(map.command('dump').description('dump every entry of a map (or of all maps)').argument('<obj>', 'BPF object (.o)').argument('[map]', 'map name')).action(
+    (obj: string, name: string | undefined, opts: StateOpts) => {
+      const loaded = open(obj, opts);
+      const all = dumpMaps(loaded);
+      const sel = name ? { [name]: all[name] ?? (pick(loaded, name), []) } : all;
+      if (opts.json) {
+        console.log(JSON.stringify(name ? sel[name] : sel));
+        return;
+      }
+      for (const [n, entries] of Object.entries(sel)) {
+        const m = pick(loaded, n);
+        console.log(`${m.id}: ${m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase()}  name ${n}  key ${m.def.keySize}B  value ${m.def.valueSize}B  max_entries ${m.def.maxEntries}`);
+        for (const e of entries) {
+          if ('value' in e) console.log(`  key: ${spaced(e.key)}  value: ${spaced(e.value)}`);
+          else e.values.forEach((v, cpu) => console.log(`  key: ${spaced(e.key)}  cpu ${cpu}: ${spaced(v)}`));
+        }
+        console.log(`  Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
+      }
+    },
+  );
+
+  common(map.command('lookup').description('look up one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>', 'key bytes in hex')).action(
+    (obj: string, name: string, kw: string, bytes: string[], opts: StateOpts) => {
+      if (kw !== 'key') throw new CliError(`expected 'key' before the key bytes, got '${kw}'`);
+      const loaded = open(obj, opts);
+      const m = pick(loaded, name);
+      const key = parseBytes(bytes, 'key', m.def.keySize);
+      const r = m.tryLookup(key);
+      if (r.err !== 0 || r.data === undefined) throw new CliError(`lookup failed: ${strerror(r.err)} (${errnoName(r.err)})`, 1);
+      const vals = Array.isArray(r.data) ? r.data.map(bytesToHex) : [bytesToHex(r.data)];
+      if (opts.json) console.log(JSON.stringify(Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] }));
+      else vals.forEach((v, i) => console.log(`key: ${spaced(bytesToHex(key))}  ${vals.length > 1 ? `cpu ${i}: ` : 'value: '}${spaced(v)}`));
+    },
+  );
+
+  common(
+    map
+      .command('update')
+      .description('create or change an entry: map update OBJ MAP key BYTES… value BYTES… [any|noexist|exist]')
+      .argument('<obj>')
+      .argument('<map>')
+      .argument('<words...>', 'key BYTES… value BYTES… [any|noexist|exist]'),
+  ).action((obj: string, name: string, words: string[], opts: StateOpts) => {
+    const ki = words.indexOf('key');
+    const vi = words.indexOf('value');
+    if (ki !== 0 || vi < 0) throw new CliError(`expected: key BYTES… value BYTES… [any|noexist|exist]`);
+    const last = words[words.length - 1];
+    const hasFlag = ['any', 'noexist', 'exist'].includes(last);
+    const loaded = open(obj, opts);
+    const m = pick(loaded, name);
+    const key = parseBytes(words.slice(1, vi), 'key', m.def.keySize);
+    const value = parseBytes(words.slice(vi + 1, hasFlag ? -1 : undefined), 'value', m.def.valueSize);
+    const err = m.update(key, value, flagOf(hasFlag ? last : undefined));
+    if (err !== 0) throw new CliError(`update failed: ${strerror(err)} (${errnoName(err)})`, 1);
+    if (opts.state) saveState(loaded, opts.state);
+  });
+
+  common(map.command('delete').description('delete one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>')).action(
+    (obj: string, name: string, kw: string, bytes: string[], opts: StateOpts) => {
+      if (kw !== 'key') throw new CliError(`expected 'key' before the key bytes, got '${kw}'`);
+      const loaded = open(obj, opts);
+      const m = pick(loaded, name);
+      const err = m.delete(parseBytes(bytes, 'key', m.def.keySize));
+      if (err !== 0) throw new CliError(`delete failed: ${strerror(err)} (${errnoName(err)})`, 1);
+      if (opts.state) saveState(loaded, opts.state);
+    },
+  );
+}
+
+const spaced = (hex: string): string => hex.replace(/(..)(?=.)/g, '$1 ');

@@ -1,0 +1,167 @@
+/**
+ * `chainlab prog run|show|dump`: bpftool's prog commands over an object file. `prog run` is
+ * BPF_PROG_TEST_RUN (see src/ebpf/runtime/test-run.ts) and the contract the kernel comparison uses.
+ */
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { lineAt } from '../../ebpf/elf/index.ts';
+import { disasmInsn } from '../../ebpf/isa/disasm.ts';
+import { bytesToHex, encode } from '../../ebpf/isa/insn.ts';
+import { StandaloneHost } from '../../ebpf/runtime/host.ts';
+import { testRun, TestRunError } from '../../ebpf/runtime/test-run.ts';
+import { CliError } from '../errors.ts';
+import { applyMapInit, dumpMaps, readMapInit } from '../map-json.ts';
+import { readInput } from '../io.ts';
+import { openObject, pickProgram } from '../object.ts';
+import { loadIntoRuntime } from '../runtime.ts';
+
+interface RunOpts {
+  prog?: string;
+  dataIn?: string;
+  dataOut?: string;
+  ctxIn?: string;
+  ctxOut?: string;
+  repeat: string;
+  mapInit?: string;
+  json?: boolean;
+  cpus: string;
+  seed: string;
+}
+
+const positiveInt = (v: string, what: string, min = 1): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${what} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+};
+
+export function register(program: Command): void {
+  const prog = program.command('prog').description('load and run programs of a BPF object, like bpftool prog');
+
+  prog
+    .command('run')
+    .description('run a program once on a packet, like `bpftool prog run` (BPF_PROG_TEST_RUN)')
+    .argument('<obj>', 'BPF object (.o) built by clang')
+    .option('--prog <name>', 'program (function or section name) when the object has several')
+    .option('--data-in <file>', 'packet bytes to run on (XDP and skb types need at least 14)')
+    .option('--data-out <file>', 'write the packet after the run')
+    .option('--ctx-in <file>', 'context bytes (struct xdp_md or struct __sk_buff)')
+    .option('--ctx-out <file>', 'write the context after the run')
+    .option('--repeat <n>', 'run n times on the same buffer and maps', '1')
+    .option('--map-init <file>', 'fill maps first: {"<map>": [{"key": "<hex>", "value": "<hex>"}]}')
+    .option('--cpus <n>', 'simulated CPUs (per-CPU maps hold one value each)', '1')
+    .option('--seed <n>', 'seed of bpf_get_prandom_u32', '1')
+    .option('--json', 'print {"retval", "data_out", "ctx_out", "insns", "maps"}')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ chainlab prog run test/fixtures/xdp_proto_count.o --data-in test/fixtures/packets/udp.bin\n' +
+        '  $ chainlab prog run tc_nat.o --prog nat_ingress --data-in pkt.bin --data-out out.bin --json\n\n' +
+        'Exit status: 0 when the program ran, 1 when loading or verification refused it (or it faulted), 2 for bad usage or input.',
+    )
+    .action((obj: string, opts: RunOpts) => {
+      const repeat = positiveInt(opts.repeat, '--repeat');
+      const nCpus = positiveInt(opts.cpus, '--cpus');
+      const seed = positiveInt(opts.seed, '--seed', 0);
+      const spec = openObject(obj);
+      const p = pickProgram(spec, opts.prog);
+      const dataIn = opts.dataIn ? readInput(opts.dataIn, 'packet (--data-in)') : undefined;
+      const ctxIn = opts.ctxIn ? readInput(opts.ctxIn, 'context (--ctx-in)') : undefined;
+      const init = opts.mapInit ? readMapInit(opts.mapInit) : undefined;
+      const { rt, obj: loaded } = loadIntoRuntime(spec, { nCpus, host: new StandaloneHost(seed) });
+      if (init && opts.mapInit) applyMapInit(loaded, init, opts.mapInit);
+      const live = loaded.program(p.name);
+      let out;
+      const t0 = performance.now();
+      try {
+        out = testRun(rt, live, { dataIn, ctxIn, repeat });
+      } catch (e) {
+        if (e instanceof TestRunError) throw new CliError(`${obj}: run '${p.name}': ${e.message}`);
+        throw e;
+      }
+      const avgNs = Math.round(((performance.now() - t0) * 1e6) / repeat);
+      if (out.error) {
+        const li = lineAt(p, out.error.pc);
+        const insn = p.insns.find((i) => i.pc === out.error?.pc);
+        throw new CliError(
+          `${obj}: program '${p.name}' stopped: ${out.error.detail}\n  at insn ${out.error.pc}: ${insn ? disasmInsn(insn) : '?'}` +
+            (li && li.line ? `\n  at ${li.file}:${li.line}: ${li.text.trim()}` : ''),
+          1,
+        );
+      }
+      if (opts.dataOut) writeFileSync(opts.dataOut, out.dataOut);
+      if (opts.ctxOut && out.ctxOut) writeFileSync(opts.ctxOut, out.ctxOut);
+      if (opts.json) {
+        const j: Record<string, unknown> = { retval: out.retval, data_out: bytesToHex(out.dataOut) };
+        if (out.ctxOut) j.ctx_out = bytesToHex(out.ctxOut);
+        j.insns = out.insns;
+        j.maps = dumpMaps(loaded);
+        if (out.printk.length) j.printk = out.printk;
+        console.log(JSON.stringify(j));
+        return;
+      }
+      for (const l of out.printk) console.log(`bpf_trace_printk: ${l}`);
+      console.log(`Return value: ${out.retval}, duration (average): ${avgNs}ns, ${out.insns} insns`);
+    });
+
+  prog
+    .command('show')
+    .description('list the programs of an object, like `bpftool prog show`')
+    .argument('<obj>', 'BPF object (.o)')
+    .option('--json', 'JSON output')
+    .action((obj: string, opts: { json?: boolean }) => {
+      const spec = openObject(obj);
+      const { obj: loaded } = loadIntoRuntime(spec);
+      const rows = [...loaded.programs.values()].map((lp) => {
+        const bytes = encode(lp.insns);
+        const mapIds = [...new Set(lp.spec.mapRefs.map((r) => loaded.map(r.map).id))];
+        return {
+          id: lp.id,
+          type: lp.progType.replace('BPF_PROG_TYPE_', '').toLowerCase(),
+          name: lp.name,
+          section: lp.spec.section,
+          gpl_compatible: /GPL|Dual/.test(spec.license),
+          bytes_xlated: bytes.length,
+          insns: lp.insns.length,
+          map_ids: mapIds,
+        };
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(rows));
+        return;
+      }
+      for (const r of rows) {
+        console.log(`${r.id}: ${r.type}  name ${r.name}  section ${r.section}${r.gpl_compatible ? '  gpl' : ''}`);
+        console.log(`\txlated ${r.bytes_xlated}B  ${r.insns} insns${r.map_ids.length ? `  map_ids ${r.map_ids.join(',')}` : ''}`);
+      }
+    });
+
+  prog
+    .command('dump')
+    .description('dump a program\'s relocated instructions, like `bpftool prog dump xlated`')
+    .argument('<obj>', 'BPF object (.o)')
+    .option('--prog <name>', 'program when the object has several')
+    .option('--json', 'JSON output')
+    .action((obj: string, opts: { prog?: string; json?: boolean }) => {
+      const spec = openObject(obj);
+      const p = pickProgram(spec, opts.prog);
+      const { obj: loaded } = loadIntoRuntime(spec);
+      const lp = loaded.program(p.name);
+      const mapAt = new Map(p.mapRefs.map((r) => [r.pc, r]));
+      const rows = lp.insns.map((i) => {
+        const ref = mapAt.get(i.pc);
+        const text = ref ? `r${i.dst} = map[id:${loaded.map(ref.map).id}]${ref.kind === 'value' ? `[0]+${ref.offset}` : ''}` : disasmInsn(i);
+        const li = lineAt(p, i.pc);
+        return { pc: i.pc, opcode: i.op.code.toString(16).padStart(2, '0'), text, line: li && li.line ? `${li.file}:${li.line}` : undefined, src: li?.text.trim() };
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(rows));
+        return;
+      }
+      let last: string | undefined;
+      for (const r of rows) {
+        if (r.src && r.src !== last) console.log(`; ${r.src} @ ${r.line}`);
+        last = r.src;
+        console.log(`${String(r.pc).padStart(4)}: (${r.opcode}) ${r.text}`);
+      }
+    });
+}

@@ -1,0 +1,303 @@
+/**
+ * BPF_PROG_TEST_RUN as the kernel implements it (net/bpf/test_run.c), so that `chainlab prog run`
+ * answers what `bpftool prog run` answers:
+ * - XDP (bpf_prog_test_run_xdp): data ≥ ETH_HLEN and ≤ a page minus XDP_PACKET_HEADROOM and
+ *   skb_shared_info; optional xdp_md ctx whose `data` is the metadata length; data_out starts at
+ *   data_meta; ctx_out gives data/data_end relative to data_meta.
+ * - skb types (bpf_prog_test_run_skb): the packet becomes an skb on the loopback device;
+ *   eth_type_trans() sets protocol and pkt_type and pulls the MAC header; tc keeps data at the MAC
+ *   header (is_l2), socket filters and cgroup_skb see the network header and get the MAC header
+ *   back zeroed in data_out; __sk_buff ctx_in may set only mark, priority, ingress_ifindex,
+ *   ifindex, cb, tstamp, wire_len, gso_segs, gso_size and hwtstamp.
+ * Each repetition reruns the program on the same buffer and maps, as the kernel does.
+ */
+import { SkbCtx } from '../ctx/skb.ts';
+import { fieldByName, SK_BUFF, SK_BUFF_SIZE, XDP_MD_SIZE } from '../ctx/layout.ts';
+import { ETH_HLEN, PacketBuf, PAGE_SIZE, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM } from '../ctx/packet.ts';
+import { XdpCtx } from '../ctx/xdp.ts';
+import type { VmError } from '../vm/engine.ts';
+import type { ClonedPacket, ProgEnv, RedirectTarget } from './env.ts';
+import type { LiveProgram, Runtime } from './runtime.ts';
+
+/** An error the kernel's BPF_PROG_TEST_RUN returns, with the errno and the rule behind it. */
+export class TestRunError extends Error {
+  constructor(
+    readonly errno: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TestRunError';
+  }
+}
+
+export const E2BIG = 7;
+export const EINVAL = 22;
+export const ENODEV = 19;
+export const ENOTSUPP = 524;
+
+export interface TestRunInput {
+  dataIn?: Uint8Array;
+  ctxIn?: Uint8Array;
+  repeat?: number;
+  /** Simulated CPU to run on (the kernel's BPF_F_TEST_RUN_ON_CPU is refused for XDP/skb, so CPU 0 by default). */
+  cpu?: number;
+  budget?: number;
+}
+
+export interface TestRunOutput {
+  retval: number;
+  dataOut: Uint8Array;
+  ctxOut?: Uint8Array;
+  /** Instructions executed by the last repetition. */
+  insns: number;
+  printk: string[];
+  redirect?: RedirectTarget;
+  clones: ClonedPacket[];
+  /** Set when the program stopped with a run-time error (the kernel would have crashed or been refused). */
+  error?: VmError;
+}
+
+const SKB_TYPES = new Set([
+  'BPF_PROG_TYPE_SOCKET_FILTER',
+  'BPF_PROG_TYPE_SCHED_CLS',
+  'BPF_PROG_TYPE_SCHED_ACT',
+  'BPF_PROG_TYPE_CGROUP_SKB',
+  'BPF_PROG_TYPE_LWT_IN',
+  'BPF_PROG_TYPE_LWT_OUT',
+  'BPF_PROG_TYPE_LWT_XMIT',
+  'BPF_PROG_TYPE_LWT_SEG6LOCAL',
+]);
+/** Types whose skb keeps data at the MAC header (is_l2 in bpf_prog_test_run_skb). */
+const L2_TYPES = new Set(['BPF_PROG_TYPE_SCHED_CLS', 'BPF_PROG_TYPE_SCHED_ACT', 'BPF_PROG_TYPE_LWT_XMIT']);
+
+/** NET_SKB_PAD + NET_IP_ALIGN on x86_64: the headroom test_run gives an skb. */
+const SKB_HEADROOM = 64 + 2;
+/** __sk_buff fields ctx_in may set (convert___skb_to_skb); all other bytes must be zero. */
+const SKB_CTX_IN = ['mark', 'priority', 'ingress_ifindex', 'ifindex', 'cb', 'tstamp', 'wire_len', 'gso_segs', 'gso_size', 'hwtstamp'];
+const GSO_LEGACY_MAX_SIZE = 65536;
+const LOOPBACK_IFINDEX = 1;
+
+const PACKET_HOST = 0;
+const PACKET_BROADCAST = 1;
+const PACKET_MULTICAST = 2;
+const PACKET_OTHERHOST = 3;
+
+class RunEnv implements ProgEnv {
+  redirect?: RedirectTarget;
+  readonly clones: ClonedPacket[] = [];
+  readonly printk: string[] = [];
+  constructor(
+    readonly rt: Runtime,
+    readonly progType: string,
+    readonly progName: string,
+    readonly cpu: number,
+    readonly pkt?: PacketBuf,
+    readonly xdp?: XdpCtx,
+    readonly skb?: SkbCtx,
+  ) {}
+  get mem() {
+    return this.rt.mem;
+  }
+  get host() {
+    return this.rt.host;
+  }
+  get nCpus() {
+    return this.rt.nCpus;
+  }
+  mapOf(handle: bigint) {
+    return this.rt.mapOf(handle);
+  }
+  progOf(ref: unknown) {
+    return this.rt.progOf(ref);
+  }
+}
+
+export function testRun(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOutput {
+  const type = prog.progType;
+  if (type === 'BPF_PROG_TYPE_XDP') return runXdp(rt, prog, input);
+  if (SKB_TYPES.has(type)) return runSkb(rt, prog, input);
+  throw new TestRunError(ENOTSUPP, `BPF_PROG_TEST_RUN does not support ${type} (the kernel answers ENOTSUPP); attach it in a scenario instead`);
+}
+
+function repeatRuns(prog: LiveProgram, env: RunEnv, ctxAddr: bigint, input: TestRunInput): { retval: number; insns: number; error?: VmError } {
+  const n = Math.max(1, input.repeat ?? 1);
+  let last = { retval: 0, insns: 0, error: undefined as VmError | undefined };
+  for (let i = 0; i < n; i++) {
+    const r = prog.run(env, [ctxAddr], input.budget);
+    last = { retval: Number(BigInt.asUintN(32, r.r0 ?? 0n)), insns: r.insns, error: r.error };
+    if (r.error) break;
+  }
+  return last;
+}
+
+function runXdp(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOutput {
+  const data = input.dataIn ?? new Uint8Array(0);
+  let metaLen = 0;
+  let ingress = 0;
+  let rxq = 0;
+  if (input.ctxIn) {
+    const ctx = ctxBytes(input.ctxIn, XDP_MD_SIZE, 'xdp_md');
+    const v = new DataView(ctx.buffer, ctx.byteOffset);
+    metaLen = v.getUint32(0, true);
+    const dataEnd = v.getUint32(4, true);
+    if (v.getUint32(8, true) !== 0) throw new TestRunError(EINVAL, 'ctx_in: xdp_md.data_meta must be 0');
+    if (dataEnd > data.length) throw new TestRunError(EINVAL, `ctx_in: xdp_md.data_end (${dataEnd}) is beyond the data_in size (${data.length})`);
+    if (dataEnd < data.length) {
+      throw new TestRunError(ENOTSUPP, `ctx_in: xdp_md.data_end (${dataEnd}) below the data_in size (${data.length}) puts the rest in fragments (multi-buffer XDP), which chainlab does not model yet`);
+    }
+    if (metaLen > dataEnd) throw new TestRunError(EINVAL, 'ctx_in: xdp_md.data is beyond data_end');
+    if (metaLen > XDP_PACKET_HEADROOM - XDP_FRAME_SIZE || metaLen % 4 !== 0) {
+      throw new TestRunError(EINVAL, `ctx_in: xdp_md.data (the metadata length) must be a multiple of 4, at most ${XDP_PACKET_HEADROOM - XDP_FRAME_SIZE}`);
+    }
+    ingress = v.getUint32(12, true);
+    rxq = v.getUint32(16, true);
+    if (v.getUint32(20, true) !== 0) throw new TestRunError(EINVAL, 'ctx_in: xdp_md.egress_ifindex must be 0');
+    if (ingress !== 0 && !rt.host.hasDevice(ingress)) throw new TestRunError(ENODEV, `ctx_in: no device with ifindex ${ingress}`);
+    if (rxq !== 0 && ingress === 0) throw new TestRunError(EINVAL, 'ctx_in: rx_queue_index needs ingress_ifindex');
+    if (rxq !== 0) throw new TestRunError(EINVAL, `ctx_in: rx_queue_index ${rxq} is beyond the device's RX queues`);
+  }
+  const maxData = PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_SHARED_INFO_SIZE;
+  if (data.length - metaLen < ETH_HLEN) throw new TestRunError(EINVAL, `data_in: an XDP packet needs at least ${ETH_HLEN} bytes (ETH_HLEN) after the metadata, got ${data.length - metaLen}`);
+  if (data.length > maxData) {
+    throw new TestRunError(ENOTSUPP, `data_in: ${data.length} bytes exceed one page (${maxData} bytes of linear packet); the kernel puts the rest in fragments (multi-buffer XDP), which chainlab does not model yet`);
+  }
+  const pkt = new PacketBuf(rt.mem, data.subarray(metaLen), { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: PAGE_SIZE, name: 'packet' });
+  if (metaLen > 0) {
+    pkt.buf.set(data.subarray(0, metaLen), pkt.data - metaLen);
+    pkt.dataMeta = pkt.data - metaLen;
+    pkt.sync();
+  }
+  const xdp = new XdpCtx(rt.mem, pkt, { ingress_ifindex: ingress, rx_queue_index: rxq });
+  const env = new RunEnv(rt, prog.progType, prog.name, input.cpu ?? 0, pkt, xdp);
+  try {
+    const r = repeatRuns(prog, env, xdp.addr, input);
+    return {
+      retval: r.retval,
+      insns: r.insns,
+      error: r.error,
+      dataOut: pkt.buf.slice(pkt.dataMeta, pkt.dataEnd),
+      ctxOut: input.ctxIn ? xdp.toCtxOut() : undefined,
+      printk: env.printk,
+      redirect: env.redirect,
+      clones: env.clones,
+    };
+  } finally {
+    xdp.release();
+    pkt.release();
+  }
+}
+
+function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOutput {
+  const data = input.dataIn ?? new Uint8Array(0);
+  const type = prog.progType;
+  const isL2 = L2_TYPES.has(type);
+  const maxData = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
+  if (data.length < ETH_HLEN || data.length > maxData) {
+    throw new TestRunError(EINVAL, `data_in: an skb test run needs ${ETH_HLEN} to ${maxData} bytes, got ${data.length}`);
+  }
+  const ctxIn = input.ctxIn ? ctxBytes(input.ctxIn, SK_BUFF_SIZE, '__sk_buff') : undefined;
+  if (ctxIn) checkSkbCtxIn(ctxIn);
+  const ctxView = ctxIn ? new DataView(ctxIn.buffer, ctxIn.byteOffset) : undefined;
+  const ifindex = ctxView?.getUint32(fieldByName(SK_BUFF, 'ifindex').off, true) ?? 0;
+  if (ifindex > 1 && !rt.host.hasDevice(ifindex)) throw new TestRunError(ENODEV, `ctx_in: no device with ifindex ${ifindex}`);
+
+  // The kernel refuses an skb whose EtherType announces IPv4/IPv6 without room for that header
+  // (found with the kernel oracle on 6.18: a 33-byte IPv4 frame gives EINVAL, 34 bytes runs).
+  const etherType0 = (data[12] << 8) | data[13];
+  if (etherType0 === 0x0800 && data.length < ETH_HLEN + 20) throw new TestRunError(EINVAL, `data_in: an IPv4 frame needs at least ${ETH_HLEN + 20} bytes (Ethernet + IPv4 header) for an skb test run, got ${data.length}`);
+  if (etherType0 === 0x86dd && data.length < ETH_HLEN + 40) throw new TestRunError(EINVAL, `data_in: an IPv6 frame needs at least ${ETH_HLEN + 40} bytes (Ethernet + IPv6 header) for an skb test run, got ${data.length}`);
+  const pkt = new PacketBuf(rt.mem, data, { headroom: SKB_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, name: 'packet' });
+  const skb = new SkbCtx(rt.mem, pkt, type);
+  try {
+    // eth_type_trans(): protocol, pkt_type against the loopback device's all-zero address, then pull ETH_HLEN.
+    const dst = data.subarray(0, 6);
+    const etherType = (data[12] << 8) | data[13];
+    skb.protocol = etherType >= 0x600 ? etherType : 0x0004; // ETH_P_802_2 for 802.3 lengths
+    const bcast = dst.every((b) => b === 0xff);
+    skb.set('pkt_type', bcast ? PACKET_BROADCAST : dst[0] & 1 ? PACKET_MULTICAST : dst.every((b) => b === 0) ? PACKET_HOST : PACKET_OTHERHOST);
+    if (!isL2) pkt.skbMoveHead(ETH_HLEN);
+    skb.set('ifindex', ifindex > 1 ? ifindex : LOOPBACK_IFINDEX);
+    // Socket the test run attaches (sk_family and addresses from the IP header).
+    setSockFields(skb, data);
+    if (ctxView && ctxIn) {
+      skb.set('mark', ctxView.getUint32(fieldByName(SK_BUFF, 'mark').off, true));
+      skb.set('priority', ctxView.getUint32(fieldByName(SK_BUFF, 'priority').off, true));
+      skb.set('ingress_ifindex', ctxView.getUint32(fieldByName(SK_BUFF, 'ingress_ifindex').off, true));
+      const cb = fieldByName(SK_BUFF, 'cb');
+      skb.bytes.set(ctxIn.subarray(cb.off, cb.off + cb.size), cb.off);
+      skb.setU64('tstamp', ctxView.getBigUint64(fieldByName(SK_BUFF, 'tstamp').off, true));
+      skb.setU64('hwtstamp', ctxView.getBigUint64(fieldByName(SK_BUFF, 'hwtstamp').off, true));
+      skb.set('gso_segs', ctxView.getUint32(fieldByName(SK_BUFF, 'gso_segs').off, true));
+      skb.set('gso_size', ctxView.getUint32(fieldByName(SK_BUFF, 'gso_size').off, true));
+    }
+    const wire = ctxView?.getUint32(fieldByName(SK_BUFF, 'wire_len').off, true) ?? 0;
+    if (wire !== 0 && (wire < pkt.len || wire > GSO_LEGACY_MAX_SIZE)) throw new TestRunError(EINVAL, `ctx_in: wire_len ${wire} must be between the packet length (${pkt.len}) and ${GSO_LEGACY_MAX_SIZE}`);
+    skb.set('wire_len', wire || pkt.len);
+    skb.set('len', pkt.len);
+
+    const env = new RunEnv(rt, type, prog.name, input.cpu ?? 0, pkt, undefined, skb);
+    const r = repeatRuns(prog, env, skb.addr, input);
+    if (!isL2) {
+      // The MAC header comes back zeroed (bpf_prog_test_run_skb: memset(__skb_push(skb, hh_len), 0, hh_len)).
+      pkt.skbMoveHead(-ETH_HLEN);
+      pkt.buf.fill(0, pkt.data, pkt.data + ETH_HLEN);
+    }
+    return {
+      retval: r.retval,
+      insns: r.insns,
+      error: r.error,
+      dataOut: pkt.bytes().slice(),
+      ctxOut: input.ctxIn ? skbCtxOut(skb) : undefined,
+      printk: env.printk,
+      redirect: env.redirect,
+      clones: env.clones,
+    };
+  } finally {
+    skb.release();
+    pkt.release();
+  }
+}
+
+/** bpf_ctx_init(): a shorter ctx is zero-padded; a longer one must have only zeros past the struct. */
+function ctxBytes(ctx: Uint8Array, size: number, name: string): Uint8Array {
+  if (ctx.length > size && ctx.subarray(size).some((b) => b !== 0)) {
+    throw new TestRunError(E2BIG, `ctx_in: ${ctx.length} bytes, but struct ${name} has ${size}; the bytes past it must be zero`);
+  }
+  const out = new Uint8Array(size);
+  out.set(ctx.subarray(0, size));
+  return out;
+}
+
+function checkSkbCtxIn(ctx: Uint8Array): void {
+  const allowed = new Set(SKB_CTX_IN);
+  for (const f of SK_BUFF) {
+    if (allowed.has(f.name)) continue;
+    if (ctx.subarray(f.off, f.off + f.size).some((b) => b !== 0)) {
+      throw new TestRunError(EINVAL, `ctx_in: __sk_buff.${f.name} must be zero (a test run may set only ${SKB_CTX_IN.join(', ')})`);
+    }
+  }
+}
+
+/** convert_skb_to___skb(): the fields ctx_out reports; the rest stay zero. */
+function skbCtxOut(skb: SkbCtx): Uint8Array {
+  const out = new Uint8Array(SK_BUFF_SIZE);
+  for (const name of SKB_CTX_IN) {
+    const f = fieldByName(SK_BUFF, name);
+    out.set(skb.bytes.subarray(f.off, f.off + f.size), f.off);
+  }
+  return out;
+}
+
+function setSockFields(skb: SkbCtx, frame: Uint8Array): void {
+  const et = (frame[12] << 8) | frame[13];
+  const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (et === 0x0800 && frame.length >= ETH_HLEN + 20) {
+    skb.set('family', 2); // AF_INET
+    skb.view.setUint32(fieldByName(SK_BUFF, 'local_ip4').off, v.getUint32(ETH_HLEN + 12, true), true);
+    skb.view.setUint32(fieldByName(SK_BUFF, 'remote_ip4').off, v.getUint32(ETH_HLEN + 16, true), true);
+  } else if (et === 0x86dd && frame.length >= ETH_HLEN + 40) {
+    skb.set('family', 10); // AF_INET6
+    skb.bytes.set(frame.subarray(ETH_HLEN + 8, ETH_HLEN + 24), fieldByName(SK_BUFF, 'local_ip6').off);
+    skb.bytes.set(frame.subarray(ETH_HLEN + 24, ETH_HLEN + 40), fieldByName(SK_BUFF, 'remote_ip6').off);
+  }
+}

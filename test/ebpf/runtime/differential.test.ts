@@ -1,0 +1,132 @@
+/**
+ * chainlab against the kernel: every fixture program runs on every corpus packet in chainlab
+ * (testRun) and in the kernel (BPF_PROG_TEST_RUN through bpftool), and the return value, the
+ * output packet, ctx_out and every map the kernel can dump must agree.
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadObjectFile } from '../../../src/ebpf/elf/index.ts';
+import { bytesToHex } from '../../../src/ebpf/isa/insn.ts';
+import { StandaloneHost } from '../../../src/ebpf/runtime/host.ts';
+import { Runtime } from '../../../src/ebpf/runtime/runtime.ts';
+import { testRun, TestRunError } from '../../../src/ebpf/runtime/test-run.ts';
+import { applyMapInit, dumpMaps, type MapInit } from '../../../src/cli/map-json.ts';
+import { errnoName } from '../../../src/ebpf/maps/index.ts';
+import { isKernelRunFailure, kernelAvailable, kernelProgRunBatch, ORACLE_DUMPED_MAP_TYPES } from '../../../src/oracle/kernel.ts';
+import { packetCorpus } from './packet-corpus.ts';
+
+const FIX = join(import.meta.dirname, '..', '..', 'fixtures');
+const avail = await kernelAvailable();
+if (!avail.ok) console.warn(`SKIPPED differential tests against the kernel: ${avail.why}`);
+
+const le32 = (n: number): string => [0, 8, 16, 24].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0')).join('');
+const be32ip = (ip: string): string => ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join('');
+const be16 = (n: number): string => ((n >> 8) & 0xff).toString(16).padStart(2, '0') + (n & 0xff).toString(16).padStart(2, '0');
+
+interface Case {
+  obj: string;
+  prog: string;
+  mapInit?: MapInit;
+  ctxIn?: Uint8Array;
+}
+
+const natKey = (ip: string, port: number, proto: number): string => be32ip(ip) + be16(port) + proto.toString(16).padStart(2, '0') + '00';
+const natVal = (ip: string, port: number): string => be32ip(ip) + be16(port) + '0000';
+
+const CASES: Case[] = [
+  { obj: 'xdp_proto_count', prog: 'xdp_proto_count' },
+  { obj: 'tail_chain', prog: 'chain_entry' },
+  { obj: 'xdp_encap', prog: 'xdp_ipip_encap' },
+  { obj: 'xdp_encap', prog: 'xdp_ipip_decap' },
+  { obj: 'bpf_calls', prog: 'calls_check' },
+  { obj: 'bpf_calls', prog: 'calls_len' },
+  { obj: 'global_data', prog: 'global_check' },
+  { obj: 'loops_atomics', prog: 'loop_atomic_check' },
+  { obj: 'socket_ldabs', prog: 'socket_http' },
+  { obj: 'core_uapi', prog: 'core_check' },
+  { obj: 'cpu_v4', prog: 'cpu_v4_check' },
+  { obj: 'map_in_map', prog: 'xdp_parity' },
+  {
+    obj: 'tc_nat',
+    prog: 'tc_dnat',
+    mapInit: {
+      dnat_table: [
+        { key: natKey('10.0.0.80', 53, 17), value: natVal('10.0.0.2', 5353) },
+        { key: natKey('10.0.0.80', 80, 6), value: natVal('10.0.0.3', 8080) },
+      ],
+    },
+  },
+  {
+    obj: 'tc_nat',
+    prog: 'tc_snat',
+    mapInit: { snat_table: [{ key: natKey('192.168.1.10', 40000, 17), value: natVal('203.0.113.9', 1024) }, { key: natKey('172.16.0.5', 443, 6), value: natVal('203.0.113.9', 2048) }] },
+  },
+  {
+    obj: 'maps_user',
+    prog: 'xdp_firewall',
+    mapInit: {
+      allow_v4: [
+        { key: le32(24) + be32ip('192.168.1.0'), value: le32(0) },
+        { key: le32(16) + be32ip('172.16.0.0'), value: le32(1) },
+      ],
+      blocked_ports: [{ key: '7b00', value: '01' }],
+      tx_ports: [{ key: le32(0), value: le32(1) }, { key: le32(3), value: le32(1) }],
+    },
+  },
+];
+
+const corpus = packetCorpus();
+let compared = 0;
+let mapEntriesCompared = 0;
+
+afterAll(() => {
+  if (avail.ok) console.log(`differential: ${compared} program × packet runs compared with the kernel (${mapEntriesCompared} map entries)`);
+  if (avail.ok) expect(mapEntriesCompared).toBeGreaterThan(1000);
+});
+
+describe.skipIf(!avail.ok)('chainlab agrees with the kernel on every fixture and packet', () => {
+  it.each(CASES.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
+    const path = join(FIX, `${c.obj}.o`);
+    const spec = loadObjectFile(path);
+    const nCpus = avail.possibleCpus ?? 1;
+    const cpu = avail.cpu ?? 0;
+    const kernel = await kernelProgRunBatch(path, c.prog, corpus.map((p) => ({ dataIn: p.bytes, ctxIn: c.ctxIn, mapInit: c.mapInit })), { settle: true });
+    const mismatches: string[] = [];
+    corpus.forEach((p, i) => {
+      const k = kernel[i];
+      // A fresh runtime per packet: the oracle also starts every run from the initial maps.
+      const rt = new Runtime({ nCpus, host: new StandaloneHost(1) });
+      const obj = rt.load(spec);
+      if (c.mapInit) applyMapInit(obj, c.mapInit, 'mapInit');
+      let ours;
+      try {
+        ours = testRun(rt, obj.program(c.prog), { dataIn: p.bytes, ctxIn: c.ctxIn, cpu });
+      } catch (e) {
+        if (!(e instanceof TestRunError)) throw e;
+        if (!isKernelRunFailure(k)) mismatches.push(`${p.name}: chainlab refused (${e.message}) but the kernel ran it (retval ${k.retval})`);
+        else if (k.error.errno !== undefined && k.error.errno !== errnoName(e.errno) && k.error.errno !== String(e.errno)) mismatches.push(`${p.name}: ${errnoName(e.errno)} vs kernel ${k.error.errno}`);
+        compared++;
+        return;
+      }
+      if (isKernelRunFailure(k)) {
+        mismatches.push(`${p.name}: the kernel refused (errno ${k.error.errno}) but chainlab ran it`);
+        return;
+      }
+      compared++;
+      if (ours.error) mismatches.push(`${p.name}: chainlab stopped: ${ours.error.message}`);
+      if (ours.retval !== k.retval) mismatches.push(`${p.name}: retval ${ours.retval} vs kernel ${k.retval}`);
+      if (bytesToHex(ours.dataOut) !== k.data_out) mismatches.push(`${p.name}: data_out\n  ours   ${bytesToHex(ours.dataOut)}\n  kernel ${k.data_out}`);
+      if (c.ctxIn && bytesToHex(ours.ctxOut ?? new Uint8Array()) !== k.ctx_out) mismatches.push(`${p.name}: ctx_out differs`);
+      const ourMaps = dumpMaps(obj);
+      for (const [name, entries] of Object.entries(k.maps)) {
+        const m = obj.maps.get(name);
+        if (!m || !ORACLE_DUMPED_MAP_TYPES.includes(m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase())) continue;
+        const a = JSON.stringify(ourMaps[name] ?? []);
+        const b = JSON.stringify(entries);
+        if (a !== b) mismatches.push(`${p.name}: map ${name}\n  ours   ${a}\n  kernel ${b}`);
+        mapEntriesCompared += entries.length;
+      }
+    });
+    expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);
+  });
+});
