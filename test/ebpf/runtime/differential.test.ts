@@ -13,7 +13,8 @@ import { testRun, TestRunError } from '../../../src/ebpf/runtime/test-run.ts';
 import { applyMapInit, dumpMaps, type MapInit } from '../../../src/cli/map-json.ts';
 import { errnoName } from '../../../src/ebpf/maps/index.ts';
 import { isKernelRunFailure, kernelAvailable, kernelProgRunBatch, ORACLE_DUMPED_MAP_TYPES } from '../../../src/oracle/kernel.ts';
-import { packetCorpus } from './packet-corpus.ts';
+import { type CorpusPacket, packetCorpus } from './packet-corpus.ts';
+import fc from 'fast-check';
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures');
 const avail = await kernelAvailable();
@@ -75,6 +76,20 @@ const CASES: Case[] = [
   },
 ];
 
+/** An __sk_buff for ctx_in with every field a test run accepts set to something non-zero. */
+function skbCtxIn(): Uint8Array {
+  const b = new Uint8Array(192);
+  const v = new DataView(b.buffer);
+  v.setUint32(8, 0xabcd, true); // mark
+  v.setUint32(32, 6, true); // priority
+  v.setUint32(36, 1, true); // ingress_ifindex
+  for (let i = 0; i < 5; i++) v.setUint32(48 + 4 * i, 0x1000 + i, true); // cb[]
+  v.setBigUint64(152, 123456789n, true); // tstamp
+  v.setUint32(164, 1, true); // gso_segs
+  return b;
+}
+CASES.push({ obj: 'bpf_calls', prog: 'calls_check', ctxIn: skbCtxIn() }, { obj: 'socket_ldabs', prog: 'socket_http', ctxIn: skbCtxIn() });
+
 const corpus = packetCorpus();
 let compared = 0;
 let mapEntriesCompared = 0;
@@ -84,49 +99,77 @@ afterAll(() => {
   if (avail.ok) expect(mapEntriesCompared).toBeGreaterThan(1000);
 });
 
-describe.skipIf(!avail.ok)('chainlab agrees with the kernel on every fixture and packet', () => {
-  it.each(CASES.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
-    const path = join(FIX, `${c.obj}.o`);
-    const spec = loadObjectFile(path);
-    const nCpus = avail.possibleCpus ?? 1;
-    const cpu = avail.cpu ?? 0;
-    const kernel = await kernelProgRunBatch(path, c.prog, corpus.map((p) => ({ dataIn: p.bytes, ctxIn: c.ctxIn, mapInit: c.mapInit })), { settle: true });
-    const mismatches: string[] = [];
-    corpus.forEach((p, i) => {
-      const k = kernel[i];
-      // A fresh runtime per packet: the oracle also starts every run from the initial maps.
-      const rt = new Runtime({ nCpus, host: new StandaloneHost(1) });
-      const obj = rt.load(spec);
-      if (c.mapInit) applyMapInit(obj, c.mapInit, 'mapInit');
-      let ours;
-      try {
-        ours = testRun(rt, obj.program(c.prog), { dataIn: p.bytes, ctxIn: c.ctxIn, cpu });
-      } catch (e) {
-        if (!(e instanceof TestRunError)) throw e;
-        if (!isKernelRunFailure(k)) mismatches.push(`${p.name}: chainlab refused (${e.message}) but the kernel ran it (retval ${k.retval})`);
-        else if (k.error.errno !== undefined && k.error.errno !== errnoName(e.errno) && k.error.errno !== String(e.errno)) mismatches.push(`${p.name}: ${errnoName(e.errno)} vs kernel ${k.error.errno}`);
-        compared++;
-        return;
-      }
-      if (isKernelRunFailure(k)) {
-        mismatches.push(`${p.name}: the kernel refused (errno ${k.error.errno}) but chainlab ran it`);
-        return;
-      }
+async function compareWithKernel(c: Case, packets: CorpusPacket[]): Promise<string[]> {
+  const path = join(FIX, `${c.obj}.o`);
+  const spec = loadObjectFile(path);
+  const nCpus = avail.possibleCpus ?? 1;
+  const cpu = avail.cpu ?? 0;
+  const kernel = await kernelProgRunBatch(path, c.prog, packets.map((p) => ({ dataIn: p.bytes, ctxIn: c.ctxIn, mapInit: c.mapInit })), { settle: true });
+  const mismatches: string[] = [];
+  packets.forEach((p, i) => {
+    const k = kernel[i];
+    // A fresh runtime per packet: the oracle also starts every run from the initial maps.
+    const rt = new Runtime({ nCpus, host: new StandaloneHost(1) });
+    const obj = rt.load(spec);
+    if (c.mapInit) applyMapInit(obj, c.mapInit, 'mapInit');
+    let ours;
+    try {
+      ours = testRun(rt, obj.program(c.prog), { dataIn: p.bytes, ctxIn: c.ctxIn, cpu });
+    } catch (e) {
+      if (!(e instanceof TestRunError)) throw e;
+      if (!isKernelRunFailure(k)) mismatches.push(`${p.name}: chainlab refused (${e.message}) but the kernel ran it (retval ${k.retval})`);
+      else if (k.error.errno !== undefined && k.error.errno !== errnoName(e.errno) && k.error.errno !== String(e.errno)) mismatches.push(`${p.name}: ${errnoName(e.errno)} vs kernel ${k.error.errno}`);
       compared++;
-      if (ours.error) mismatches.push(`${p.name}: chainlab stopped: ${ours.error.message}`);
-      if (ours.retval !== k.retval) mismatches.push(`${p.name}: retval ${ours.retval} vs kernel ${k.retval}`);
-      if (bytesToHex(ours.dataOut) !== k.data_out) mismatches.push(`${p.name}: data_out\n  ours   ${bytesToHex(ours.dataOut)}\n  kernel ${k.data_out}`);
-      if (c.ctxIn && bytesToHex(ours.ctxOut ?? new Uint8Array()) !== k.ctx_out) mismatches.push(`${p.name}: ctx_out differs`);
-      const ourMaps = dumpMaps(obj);
-      for (const [name, entries] of Object.entries(k.maps)) {
-        const m = obj.maps.get(name);
-        if (!m || !ORACLE_DUMPED_MAP_TYPES.includes(m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase())) continue;
-        const a = JSON.stringify(ourMaps[name] ?? []);
-        const b = JSON.stringify(entries);
-        if (a !== b) mismatches.push(`${p.name}: map ${name}\n  ours   ${a}\n  kernel ${b}`);
-        mapEntriesCompared += entries.length;
-      }
-    });
+      return;
+    }
+    if (isKernelRunFailure(k)) {
+      mismatches.push(`${p.name}: the kernel refused (errno ${k.error.errno}) but chainlab ran it`);
+      return;
+    }
+    compared++;
+    if (ours.error) mismatches.push(`${p.name}: chainlab stopped: ${ours.error.message}`);
+    if (ours.retval !== k.retval) mismatches.push(`${p.name}: retval ${ours.retval} vs kernel ${k.retval}`);
+    if (bytesToHex(ours.dataOut) !== k.data_out) mismatches.push(`${p.name}: data_out\n  ours   ${bytesToHex(ours.dataOut)}\n  kernel ${k.data_out}`);
+    if (c.ctxIn && bytesToHex(ours.ctxOut ?? new Uint8Array()) !== k.ctx_out) mismatches.push(`${p.name}: ctx_out\n  ours   ${bytesToHex(ours.ctxOut ?? new Uint8Array())}\n  kernel ${k.ctx_out}`);
+    const ourMaps = dumpMaps(obj);
+    for (const [name, entries] of Object.entries(k.maps)) {
+      const m = obj.maps.get(name);
+      if (!m || !ORACLE_DUMPED_MAP_TYPES.includes(m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase())) continue;
+      const a = JSON.stringify(ourMaps[name] ?? []);
+      const b = JSON.stringify(entries);
+      if (a !== b) mismatches.push(`${p.name}: map ${name}\n  ours   ${a}\n  kernel ${b}`);
+      mapEntriesCompared += entries.length;
+    }
+  });
+  return mismatches;
+}
+
+describe.skipIf(!avail.ok)('chainlab agrees with the kernel on every fixture and packet', () => {
+  it.each(CASES.map((c) => [`${c.obj}:${c.prog}${c.ctxIn ? ' with ctx_in' : ''}`, c] as const))('%s', async (_n, c) => {
+    const mismatches = await compareWithKernel(c, corpus);
+    expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);
+  });
+});
+
+/**
+ * Property test: seeded fast-check packets — corpus frames with random bytes overwritten,
+ * random truncations and random lengths — through a set of fixtures, compared with the kernel.
+ */
+describe.skipIf(!avail.ok)('random packets agree with the kernel (fast-check, seeded)', () => {
+  const base = corpus.filter((p) => !p.name.includes('cut') && !p.name.startsWith('random'));
+  const mutated = fc.record({
+    from: fc.integer({ min: 0, max: base.length - 1 }),
+    edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+    cut: fc.option(fc.integer({ min: 14, max: 200 }), { nil: undefined }),
+  });
+  const packets = fc.sample(mutated, { numRuns: 120, seed: 20261127 }).map(({ from, edits, cut }, i) => {
+    const b = base[from].bytes.slice(0, cut ?? undefined);
+    for (const [at, v] of edits) b[14 + (at % Math.max(1, b.length - 14))] = v;
+    return { name: `fc-${i}-${base[from].name}`, bytes: b };
+  });
+  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs'].includes(c.obj));
+  it.each(targets.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
+    const mismatches = await compareWithKernel(c, packets);
     expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);
   });
 });
