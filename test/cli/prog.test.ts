@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, FIX } from './run-cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'chainlab-cli-'));
+const udp = join(FIX, 'packets', 'udp.bin');
+
+describe('chainlab prog run', () => {
+  it('prints the return value like bpftool prog run', () => {
+    const r = cli(['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--data-in', udp]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Return value: 1, duration \(average\): \d+ns, \d+ insns$/m);
+  });
+
+  it('--json gives retval, data_out, insns and per-CPU maps sorted by key', () => {
+    const r = cli(['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--data-in', udp, '--json', '--cpus', '2']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.retval).toBe(1);
+    expect(j.data_out).toBe(readFileSync(udp).toString('hex'));
+    expect(j.insns).toBeGreaterThan(10);
+    const keys = j.maps.proto_count.map((e: { key: string }) => e.key);
+    expect(keys).toEqual([...keys].sort());
+    expect(j.maps.proto_count[0].values).toHaveLength(2);
+    expect(j).not.toHaveProperty('ctx_out');
+  });
+
+  it('writes data_out and ctx_out files and honours --repeat', () => {
+    const ctx = new Uint8Array(192);
+    new DataView(ctx.buffer).setUint32(8, 41, true);
+    writeFileSync(join(tmp, 'ctx.bin'), ctx);
+    const r = cli(['prog', 'run', join(FIX, 'bpf_calls.o'), '--prog', 'calls_check', '--data-in', udp, '--ctx-in', join(tmp, 'ctx.bin'), '--ctx-out', join(tmp, 'ctx-out.bin'), '--data-out', join(tmp, 'out.bin'), '--repeat', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ctx_out).toHaveLength(384);
+    expect(readFileSync(join(tmp, 'ctx-out.bin'))).toHaveLength(192);
+    expect(readFileSync(join(tmp, 'out.bin'))).toEqual(readFileSync(udp));
+  });
+
+  it('--map-init fills maps before the run', () => {
+    const init = { dnat_table: [{ key: '0a000050' + '0035' + '1100', value: '0a000002' + '14e9' + '0000' }] };
+    writeFileSync(join(tmp, 'init.json'), JSON.stringify(init));
+    const pkt = readFileSync(udp);
+    const r = cli(['prog', 'run', join(FIX, 'tc_nat.o'), '--prog', 'tc_dnat', '--data-in', udp, '--map-init', join(tmp, 'init.json'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.maps.dnat_table).toEqual(init.dnat_table);
+    // The packet is UDP to 10.0.0.80:53, so DNAT rewrote the destination to 10.0.0.2:5353.
+    const out = Buffer.from(j.data_out, 'hex');
+    expect(out.subarray(30, 34).toString('hex')).toBe('0a000002');
+    expect(out.readUInt16BE(36)).toBe(5353);
+    expect(out.length).toBe(pkt.length);
+  });
+
+  it('refuses bad input with a clear message and exit code 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['prog', 'run', join(tmp, 'missing.o'), '--data-in', udp], /missing\.o: cannot read BPF object: no such file/],
+      [['prog', 'run', udp, '--data-in', udp], /not an ELF file/],
+      [['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--data-in', join(tmp, 'nope.bin')], /cannot read packet \(--data-in\): no such file/],
+      [['prog', 'run', join(FIX, 'tc_nat.o'), '--data-in', udp], /has 2 programs \(tc_dnat, tc_snat\); choose one with --prog/],
+      [['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--prog', 'nosuch', '--data-in', udp], /no program named 'nosuch'/],
+      [['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--repeat', 'x', '--data-in', udp], /--repeat must be an integer/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = cli(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+
+  it('refuses a packet the kernel would refuse, naming the rule', () => {
+    writeFileSync(join(tmp, 'short.bin'), new Uint8Array(10));
+    const r = cli(['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--data-in', join(tmp, 'short.bin')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('needs at least 14 bytes (ETH_HLEN)');
+  });
+
+  it('reports a malformed map-init file with its place', () => {
+    writeFileSync(join(tmp, 'bad-init.json'), JSON.stringify({ dnat_table: [{ key: 'zz', value: '00' }] }));
+    const r = cli(['prog', 'run', join(FIX, 'tc_nat.o'), '--prog', 'tc_dnat', '--data-in', udp, '--map-init', join(tmp, 'bad-init.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad-init\.json: at dnat_table\.0\.key: an even number of hex digits/);
+    writeFileSync(join(tmp, 'bad-size.json'), JSON.stringify({ dnat_table: [{ key: '00', value: '00' }] }));
+    expect(cli(['prog', 'run', join(FIX, 'tc_nat.o'), '--prog', 'tc_dnat', '--data-in', udp, '--map-init', join(tmp, 'bad-size.json')]).stderr).toMatch(/key has 1 bytes, the map's key_size is 8/);
+  });
+
+  it('refuses a truncated or foreign ELF with the loader step named', () => {
+    const o = readFileSync(join(FIX, 'xdp_proto_count.o'));
+    writeFileSync(join(tmp, 'trunc.o'), o.subarray(0, 200));
+    const r = cli(['prog', 'run', join(tmp, 'trunc.o'), '--data-in', udp]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/trunc\.o: read ELF header: .*truncated/);
+  });
+});
+
+describe('chainlab prog show / dump', () => {
+  it('lists programs like bpftool prog show', () => {
+    const r = cli(['prog', 'show', join(FIX, 'tail_chain.o')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/xdp {2}name chain_entry {2}section xdp {2}gpl/);
+    const j = JSON.parse(cli(['prog', 'show', join(FIX, 'tail_chain.o'), '--json']).stdout);
+    expect(j.map((p: { name: string }) => p.name).sort()).toEqual(['chain_entry', 'stage_one', 'stage_two']);
+  });
+
+  it('dumps relocated instructions with map ids and source lines', () => {
+    const r = cli(['prog', 'dump', join(FIX, 'xdp_proto_count.o')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/r1 = map\[id:\d+\]/);
+    expect(r.stdout).toMatch(/^; .* @ \.\/xdp_proto_count\.c:\d+$/m);
+  });
+});
+
+describe('chainlab map', () => {
+  it('dumps, updates through a state file, looks up and deletes like bpftool', () => {
+    const obj = join(FIX, 'tc_nat.o');
+    const state = join(tmp, 'state.json');
+    expect(cli(['map', 'update', obj, 'dnat_table', 'key', '0a000050', '0035', '1100', 'value', '0a000002', '14e9', '0000', '--state', state]).code).toBe(0);
+    const dup = cli(['map', 'update', obj, 'dnat_table', 'key', '0a000050', '0035', '1100', 'value', '0a000003', '14e9', '0000', 'noexist', '--state', state]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('update failed: File exists (EEXIST)');
+    const look = cli(['map', 'lookup', obj, 'dnat_table', 'key', '0a', '00', '00', '50', '00', '35', '11', '00', '--state', state, '--json']);
+    expect(JSON.parse(look.stdout)).toEqual({ key: '0a00005000351100', value: '0a00000214e90000' });
+    expect(cli(['map', 'dump', obj, 'dnat_table', '--state', state]).stdout).toContain('Found 1 element');
+    expect(cli(['map', 'delete', obj, 'dnat_table', 'key', '0a00005000351100', '--state', state]).code).toBe(0);
+    const gone = cli(['map', 'lookup', obj, 'dnat_table', 'key', '0a00005000351100', '--state', state]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('No such file or directory (ENOENT)');
+  });
+
+  it('shows global data and statically initialised slots', () => {
+    const j = JSON.parse(cli(['map', 'dump', join(FIX, 'global_data.o'), '--json']).stdout);
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['.bss', '.data', '.rodata']));
+  });
+});
