@@ -131,8 +131,8 @@ export function inetProtoCsumReplaceByDiff(sum: number, skb: SkbCsumState, diff:
 
 /**
  * bpf_csum_diff's arithmetic (net/core/filter.c, Linux 6.13+): the sum of `to` minus the sum of
- * `from`, seeded, folded to 16 bits. The kernel on this machine returns the folded value;
- * kernels before 6.13 returned the unfolded 32-bit csum_partial.
+ * `from`, seeded, folded to 16 bits — checked against Linux 6.18. Kernels before 6.13 returned
+ * csum_partial() of the complemented `from` words and the `to` words, unfolded.
  */
 export function csumDiff(from: Uint8Array, to: Uint8Array, seed: number): number {
   let ret = seed >>> 0;

@@ -43,6 +43,8 @@ export const BPF_F_ADJ_ROOM_ENCAP_L4_GRE = 1n << 3n;
 export const BPF_F_ADJ_ROOM_ENCAP_L4_UDP = 1n << 4n;
 export const BPF_F_ADJ_ROOM_NO_CSUM_RESET = 1n << 5n;
 export const BPF_F_ADJ_ROOM_ENCAP_L2_ETH = 1n << 6n;
+export const BPF_F_ADJ_ROOM_DECAP_L3_IPV4 = 1n << 7n;
+export const BPF_F_ADJ_ROOM_DECAP_L3_IPV6 = 1n << 8n;
 export const BPF_ADJ_ROOM_ENCAP_L2_SHIFT = 56n;
 export const BPF_F_ADJ_ROOM_ENCAP_L2 = (len: number): bigint => BigInt(len & 0xff) << BPF_ADJ_ROOM_ENCAP_L2_SHIFT;
 export const BPF_ADJ_ROOM_NET = 0;
@@ -50,8 +52,15 @@ export const BPF_ADJ_ROOM_MAC = 1;
 export const BPF_HDR_START_MAC = 0;
 export const BPF_HDR_START_NET = 1;
 const ENCAP_L3_MASK = BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L3_IPV6;
+const DECAP_L3_MASK = BPF_F_ADJ_ROOM_DECAP_L3_IPV4 | BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 const ADJ_ROOM_MASK =
-  BPF_F_ADJ_ROOM_FIXED_GSO | ENCAP_L3_MASK | BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | (0xffn << BPF_ADJ_ROOM_ENCAP_L2_SHIFT);
+  BPF_F_ADJ_ROOM_FIXED_GSO |
+  ENCAP_L3_MASK |
+  BPF_F_ADJ_ROOM_ENCAP_L4_GRE |
+  BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
+  BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
+  (0xffn << BPF_ADJ_ROOM_ENCAP_L2_SHIFT) |
+  DECAP_L3_MASK;
 
 // skb_shinfo(skb)->gso_type bits (include/linux/skbuff.h).
 export const SKB_GSO_TCPV4 = 1 << 0;
@@ -315,12 +324,15 @@ function netGrow(skb: SkbCtx, s: SkbState, off: number, lenDiff: number, flags: 
 
 /** bpf_skb_net_shrink(). */
 function netShrink(skb: SkbCtx, s: SkbState, off: number, lenDiff: number, flags: bigint): number {
-  if (flags & ~(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_NO_CSUM_RESET)) return EINVAL;
+  if (flags & ~(BPF_F_ADJ_ROOM_FIXED_GSO | DECAP_L3_MASK | BPF_F_ADJ_ROOM_NO_CSUM_RESET)) return EINVAL;
   if (gso(skb) && (s.gsoType & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) === 0) {
     if ((s.gsoType & SKB_GSO_UDP_L4) === 0 || (flags & BPF_F_ADJ_ROOM_FIXED_GSO) === 0n) return ENOTSUPP;
   }
   const r = netHdrPop(skb, s, off, lenDiff);
   if (r) return r;
+  // The decap flags name the inner (now outer) L3 protocol.
+  if (skb.protocol === ETH_P_IP && flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV6) skb.protocol = ETH_P_IPV6;
+  else if (skb.protocol === ETH_P_IPV6 && flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV4) skb.protocol = ETH_P_IP;
   if (gso(skb)) {
     if ((flags & BPF_F_ADJ_ROOM_FIXED_GSO) === 0n) skb.set('gso_size', skb.get('gso_size') + lenDiff);
     s.gsoType |= SKB_GSO_DODGY;
@@ -341,7 +353,7 @@ function adjustRoom(c: HelperContext): number {
   const mode = u32(c, 3);
   const flags = c.arg(4);
   const abs = Math.abs(lenDiff);
-  const lenMin = netBaseLen(skb);
+  let lenMin = netBaseLen(skb);
   const shrink = lenDiff < 0;
   if (flags & ~(ADJ_ROOM_MASK | BPF_F_ADJ_ROOM_NO_CSUM_RESET)) return EINVAL;
   if (abs > 0xfff) return EFAULT;
@@ -351,6 +363,14 @@ function adjustRoom(c: HelperContext): number {
   let off = macHeaderLen(s);
   if (mode === BPF_ADJ_ROOM_NET) off += lenMin;
   else if (mode !== BPF_ADJ_ROOM_MAC) return ENOTSUPP;
+  if (flags & DECAP_L3_MASK) {
+    // Decapsulation only shrinks, and what stays must hold the named inner header.
+    if (!shrink) return EINVAL;
+    const decap = flags & DECAP_L3_MASK;
+    if (decap === BPF_F_ADJ_ROOM_DECAP_L3_IPV4) lenMin = IPV4_HLEN;
+    else if (decap === BPF_F_ADJ_ROOM_DECAP_L3_IPV6) lenMin = IPV6_HLEN;
+    else return EINVAL;
+  }
   const len = skb.pkt.len;
   const lenCur = (len - s.netOff) >>> 0;
   if ((shrink && (abs >= lenCur || ((lenCur - abs) >>> 0) < lenMin)) || (!shrink && len + abs > BPF_SKB_MAX_LEN && !gso(skb))) return ENOTSUPP;
