@@ -1,0 +1,142 @@
+/* kload: load one raw eBPF program into the running kernel through bpf(BPF_PROG_LOAD) and
+ * print the verifier's verdict and log. The kernel-agreement test compiles it with gcc
+ * against libbpf and feeds it one case per run on stdin, one directive a line:
+ *
+ *   prog_type N            numeric enum bpf_prog_type
+ *   attach_type N          expected_attach_type (optional)
+ *   license S              default GPL
+ *   log_level N            default 5 (BPF_LOG_LEVEL1 | BPF_LOG_STATS)
+ *   map TYPE KEY VALUE MAX FLAGS [INNER]   create a map; INNER is the index of an earlier
+ *                          map used as inner_map_fd (map-in-map)
+ *   insns HEX              the bytecode
+ *   reloc SLOT MAPIDX      LD_IMM64 at SLOT refers to map MAPIDX (imm := its fd)
+ *
+ *   load                   load the case described so far, print its result, start afresh
+ *
+ * Output per case: "verdict accept" or "verdict reject ERRNO" (or "error MSG"), then "log",
+ * the verifier log, and a line "@@end".
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_MAPS 64
+#define MAX_INSNS (1 << 20)
+#define LOG_SIZE (64u << 20)
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int load(int prog_type, int attach_type, const char *license, int log_level,
+		unsigned char *code, size_t nbytes, char *log)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, po);
+	po.expected_attach_type = attach_type;
+	po.log_buf = log;
+	po.log_size = LOG_SIZE;
+	po.log_level = log_level;
+	log[0] = 0;
+	int fd = bpf_prog_load(prog_type, "kcase", license, (struct bpf_insn *)code, nbytes / 8, &po);
+	int err = fd < 0 ? errno : 0;
+	if (fd < 0 && err == ENOSPC) {
+		/* The log did not fit: ask again without a log for the verdict alone. */
+		LIBBPF_OPTS(bpf_prog_load_opts, p0);
+		p0.expected_attach_type = attach_type;
+		fd = bpf_prog_load(prog_type, "kcase", license, (struct bpf_insn *)code, nbytes / 8, &p0);
+		err = fd < 0 ? errno : 0;
+	}
+	if (fd >= 0) {
+		printf("verdict accept\n");
+		close(fd);
+	} else {
+		printf("verdict reject %d\n", err);
+	}
+	printf("log\n%s\n", log);
+	return 0;
+}
+
+int main(void)
+{
+	static char line[1 << 24];
+	static unsigned char code[MAX_INSNS * 8];
+	char *log = calloc(1, LOG_SIZE);
+	int prog_type = 0, attach_type = 0, log_level = 5;
+	char license[64] = "GPL";
+	int fds[MAX_MAPS], nmaps = 0;
+	size_t nbytes = 0;
+	const char *error = NULL;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "prog_type ", 10)) {
+			prog_type = atoi(line + 10);
+		} else if (!strncmp(line, "attach_type ", 12)) {
+			attach_type = atoi(line + 12);
+		} else if (!strncmp(line, "log_level ", 10)) {
+			log_level = atoi(line + 10);
+		} else if (!strncmp(line, "license ", 8)) {
+			snprintf(license, sizeof(license), "%.63s", line + 8);
+		} else if (!strncmp(line, "map ", 4)) {
+			int type, key, value, max, flags, inner = -1;
+			LIBBPF_OPTS(bpf_map_create_opts, mo);
+
+			if (sscanf(line + 4, "%d %d %d %d %d %d", &type, &key, &value, &max, &flags, &inner) < 5 ||
+			    nmaps >= MAX_MAPS) {
+				error = "bad map line";
+				continue;
+			}
+			mo.map_flags = flags;
+			if (inner >= 0 && inner < nmaps)
+				mo.inner_map_fd = fds[inner];
+			fds[nmaps] = bpf_map_create(type, NULL, key, value, max, &mo);
+			if (fds[nmaps] < 0) {
+				static char msg[128];
+				snprintf(msg, sizeof(msg), "map %d create: %s", nmaps, strerror(errno));
+				error = msg;
+				continue;
+			}
+			nmaps++;
+		} else if (!strncmp(line, "insns ", 6)) {
+			const char *h = line + 6;
+			for (nbytes = 0; h[0] && h[1] && nbytes < sizeof(code); h += 2)
+				code[nbytes++] = (unsigned char)(hexval(h[0]) << 4 | hexval(h[1]));
+		} else if (!strncmp(line, "reloc ", 6)) {
+			int slot, idx;
+
+			if (sscanf(line + 6, "%d %d", &slot, &idx) != 2 || idx < 0 || idx >= nmaps ||
+			    (size_t)slot * 8 + 8 > nbytes) {
+				error = "bad reloc line";
+				continue;
+			}
+			memcpy(&code[slot * 8 + 4], &fds[idx], 4);
+		} else if (!strcmp(line, "load")) {
+			if (error)
+				printf("error %s\n", error);
+			else
+				load(prog_type, attach_type, license, log_level, code, nbytes, log);
+			printf("@@end\n");
+			fflush(stdout);
+			for (int i = 0; i < nmaps; i++)
+				close(fds[i]);
+			nmaps = 0;
+			nbytes = 0;
+			prog_type = attach_type = 0;
+			log_level = 5;
+			snprintf(license, sizeof(license), "GPL");
+			error = NULL;
+		}
+	}
+	free(log);
+	return 0;
+}
