@@ -76,6 +76,11 @@ export function setSkbState(skb: SkbCtx, patch: Partial<SkbState>): SkbState {
   return Object.assign(skbState(skb), patch);
 }
 
+/** Drop the helper-side state of an skb: the next helper call derives it again from the context. */
+export function resetSkbState(skb: SkbCtx): void {
+  states.delete(skb);
+}
+
 /** skb->data moved by `delta` bytes (negative: pushed) while the headers stayed where they were. */
 export function shiftHeaders(s: SkbState, delta: number): void {
   if (s.macOff !== undefined) s.macOff -= delta;

@@ -22,6 +22,15 @@ export const MAX_TAIL_CALL_CNT = 33;
 
 const emptySlotAttempts = new WeakMap<object, number>();
 
+/**
+ * Forget the empty-slot tail calls counted for `env`: the counter is per environment object, so
+ * a runtime that reuses one environment for several runs (BPF_PROG_TEST_RUN's repeat) calls this
+ * before each run.
+ */
+export function resetTailCallCount(env: object): void {
+  emptySlotAttempts.delete(env);
+}
+
 /** tail_call_cnt of the run so far: tail calls taken plus tail calls that found an empty slot. */
 export function tailCallCount(c: HelperContext): number {
   return c.tailCalls + (emptySlotAttempts.get(envOf(c)) ?? 0);

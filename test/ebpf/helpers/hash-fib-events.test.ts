@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestRun, fromHex, u32le } from './harness.ts';
 import { flowHash, jhash2 } from '../../../src/ebpf/helpers/index.ts';
-import { PerfBuffer, PerfEventArrayMap, RingBufMap } from '../../../src/ebpf/maps/index.ts';
+import { jhash2 as mapsJhash2, PerfBuffer, PerfEventArrayMap, RingBufMap } from '../../../src/ebpf/maps/index.ts';
 import { StandaloneHost, type FibQuery, type FibResult, type Host } from '../../../src/ebpf/runtime/host.ts';
 
 const EINVAL = -22, ENODEV = -19, EAFNOSUPPORT = -97, E2BIG = -7, ENOENT = -2, EOPNOTSUPP = -95, EFAULT = -14, EAGAIN = -11;
@@ -15,6 +15,10 @@ describe('flow hash: get_hash_recalc, set_hash, set_hash_invalid', () => {
     expect(jhash2([], 0)).toBe(0xdeadbeef);
     expect(jhash2([1], 0)).toBe(jhash2([1], 0));
     expect(jhash2([1, 2, 3], 0)).not.toBe(jhash2([3, 2, 1], 0));
+    // The maps package's jhash2 (over the words' little-endian bytes) is the same function.
+    for (const words of [[1], [1, 2], [1, 2, 3], [0xdeadbeef, 7, 9, 0xffffffff, 5], Array.from({ length: 11 }, (_, i) => i * 0x01010101)]) {
+      expect(jhash2(words, 0x1234)).toBe(mapsJhash2(new Uint8Array(new Uint32Array(words).buffer), 0x1234));
+    }
   });
 
   it('is computed once, non-zero, the same in both directions, and different across flows', () => {

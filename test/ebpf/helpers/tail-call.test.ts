@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestRun } from './harness.ts';
-import { MAX_TAIL_CALL_CNT, tailCallCount } from '../../../src/ebpf/helpers/index.ts';
+import { MAX_TAIL_CALL_CNT, resetTailCallCount, tailCallCount } from '../../../src/ebpf/helpers/index.ts';
 import { ProgArrayMap } from '../../../src/ebpf/maps/index.ts';
 import { TailCall, type LoadedProgram } from '../../../src/ebpf/vm/engine.ts';
 
@@ -45,6 +45,9 @@ describe('bpf_tail_call (kernel/bpf/core.c JMP_TAIL_CALL)', () => {
     expect(t.call(12, 0, pa.handle, 1)).toBeInstanceOf(TailCall); // 32 -> 33
     t.tailCalls = 32;
     expect(t.call(12, 0, pa.handle, 1)).toBe(0); // 32 taken + 1 empty = 33: refused
+    // A runtime that reuses the environment for the next run starts the count again.
+    resetTailCallCount(t.env);
+    expect(tailCallCount(t.ctx())).toBe(32);
     // An out-of-range index fails before the counter moves.
     const u = setup();
     u.t.call(12, 0, u.pa.handle, 9);
