@@ -26,7 +26,7 @@ import { LOOP_HELPERS } from './loop.ts';
 import { MAP_HELPERS } from './map.ts';
 import { PRINTK_HELPERS } from './printk.ts';
 import { PROBE_HELPERS } from './probe.ts';
-import { HELPERS_BY_PROG_TYPE } from './prog-types.ts';
+import { GPL_ONLY_HELPERS, HELPERS_BY_PROG_TYPE } from './prog-types.ts';
 import { REDIRECT_HELPERS } from './redirect.ts';
 import { SKB_HELPERS } from './skb.ts';
 import { SOCK_HELPERS } from './sock.ts';
@@ -35,7 +35,7 @@ import { TIME_HELPERS } from './time.ts';
 import { XDP_HELPERS } from './xdp.ts';
 
 export { HELPER_NAMES, helperId, helperName } from './ids.ts';
-export { HELPERS_BY_PROG_TYPE } from './prog-types.ts';
+export { GPL_ONLY_HELPERS, HELPERS_BY_PROG_TYPE } from './prog-types.ts';
 export { HelperError } from './context.ts';
 export { MAX_TAIL_CALL_CNT, resetTailCallCount, tailCallCount } from './tail-call.ts';
 export { BPF_MAX_LOOPS } from './loop.ts';
@@ -85,19 +85,31 @@ export interface UnsupportedHelper {
   readonly name: string;
   /** Slot pc of the first call. */
   readonly pc: number;
-  /** 'not-allowed': the kernel refuses it for this program type; 'not-implemented': chainlab lacks it. */
-  readonly reason: 'not-allowed' | 'not-implemented';
+  /**
+   * 'not-allowed': the kernel refuses it for this program type; 'gpl-only': the program's license
+   * is not GPL-compatible; 'not-implemented': chainlab lacks it.
+   */
+  readonly reason: 'not-allowed' | 'gpl-only' | 'not-implemented';
   /** One line for a load error: "program type BPF_PROG_TYPE_XDP may not call bpf_skb_store_bytes (helper 9)". */
   readonly message: string;
 }
 
+export interface CheckOptions {
+  /** The table to check against (default: kernelHelpers()). */
+  readonly helpers?: HelperTable;
+  /** Whether the program's license is GPL-compatible; unset skips the gpl_only check. */
+  readonly gplCompatible?: boolean;
+}
+
 /**
  * The helper calls of a program that chainlab must refuse at load: helpers the program type may
- * not call (the verifier's "unknown func bpf_x#N"), then helpers chainlab does not implement.
- * One entry per helper id, in the order of first call. A program type without a list
- * (an unknown type) is checked only against the implemented helpers.
+ * not call (the verifier's "unknown func bpf_x#N"), GPL-only helpers called from a program whose
+ * license is not GPL-compatible, then helpers chainlab does not implement. One entry per helper
+ * id, in the order of first call. A program type without a list (an unknown type) is checked
+ * only against the implemented helpers.
  */
-export function checkHelpersSupported(insns: readonly Insn[], progType: string, helpers: HelperTable = kernelTable()): UnsupportedHelper[] {
+export function checkHelpersSupported(insns: readonly Insn[], progType: string, opts: CheckOptions = {}): UnsupportedHelper[] {
+  const helpers = opts.helpers ?? kernelTable();
   const allowed = HELPERS_BY_PROG_TYPE[progType] as ReadonlySet<number> | undefined;
   const seen = new Set<number>();
   const out: UnsupportedHelper[] = [];
@@ -109,6 +121,8 @@ export function checkHelpersSupported(insns: readonly Insn[], progType: string, 
     const name = helperName(id);
     if (allowed !== undefined && !allowed.has(id)) {
       out.push({ id, name, pc: insn.pc, reason: 'not-allowed', message: `program type ${progType} may not call ${name} (helper ${id})` });
+    } else if (opts.gplCompatible === false && GPL_ONLY_HELPERS.has(id)) {
+      out.push({ id, name, pc: insn.pc, reason: 'gpl-only', message: `cannot call GPL-restricted function ${name} (helper ${id}) from a program whose license is not GPL-compatible` });
     } else if (!helpers.has(id)) {
       out.push({ id, name, pc: insn.pc, reason: 'not-implemented', message: `chainlab does not implement ${name} (helper ${id})` });
     }

@@ -61,3 +61,11 @@ export const HELPERS_BY_PROG_TYPE: Readonly<Record<string, ReadonlySet<number>>>
   BPF_PROG_TYPE_RAW_TRACEPOINT: set(BASE, TRACING, [25, 27, 67]),
   BPF_PROG_TYPE_PERF_EVENT: set(BASE, TRACING, [25, 27, 67, 56, 119, 174]),
 };
+
+/**
+ * Helpers whose bpf_func_proto says gpl_only: a program whose license is not GPL-compatible may
+ * not call them ("cannot call GPL-restricted function from non-GPL compatible program").
+ */
+export const GPL_ONLY_HELPERS: ReadonlySet<number> = new Set([
+  4, 6, 22, 25, 35, 45, 55, 69, 111, 113, 115, 121, 158, 163, 165, 175, 177, 191,
+]);

@@ -80,6 +80,15 @@ describe('checkHelpersSupported', () => {
     expect(checkHelpersSupported(decode(calls(9, 20)), 'BPF_PROG_TYPE_WHATEVER').map((u) => u.id)).toEqual([20]);
   });
 
+  it('GPL-only helpers are refused for a program whose license is not GPL-compatible', () => {
+    const insns = decode(calls(1, 6, 69));
+    expect(checkHelpersSupported(insns, 'BPF_PROG_TYPE_XDP', { gplCompatible: true })).toEqual([]);
+    expect(checkHelpersSupported(insns, 'BPF_PROG_TYPE_XDP', { gplCompatible: false }).map((u) => [u.name, u.reason])).toEqual([
+      ['bpf_trace_printk', 'gpl-only'],
+      ['bpf_fib_lookup', 'gpl-only'],
+    ]);
+  });
+
   it('ignores bpf-to-bpf calls', () => {
     const bytes = calls(1);
     bytes[1] = 0x10; // src_reg = BPF_PSEUDO_CALL
