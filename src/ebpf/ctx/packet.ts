@@ -107,13 +107,16 @@ export class PacketBuf {
     return 0;
   }
 
-  /** bpf_xdp_adjust_meta: metadata is at most 32 bytes, a multiple of 4, and may not overlap the xdp_frame. */
+  /**
+   * bpf_xdp_adjust_meta: metadata may not reach into the xdp_frame (-EINVAL), and its length
+   * must be a multiple of 4 and at most 255 bytes (-EACCES) — measured on Linux 6.18.
+   */
   xdpAdjustMeta(delta: number): number {
     const meta = this.dataMeta + delta;
     const metaLen = this.data - meta;
-    if (meta < this.minData) return EACCES;
+    if (meta < this.minData) return EINVAL;
     if (meta > this.data) return EINVAL;
-    if (metaLen > 32 || (metaLen & 3) !== 0) return EACCES;
+    if (metaLen > 255 || (metaLen & 3) !== 0) return EACCES;
     this.dataMeta = meta;
     this.sync();
     return 0;

@@ -15,7 +15,9 @@ import { SkbCtx } from '../ctx/skb.ts';
 import { fieldByName, SK_BUFF, SK_BUFF_SIZE, XDP_MD_SIZE } from '../ctx/layout.ts';
 import { ETH_HLEN, PacketBuf, PAGE_SIZE, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM } from '../ctx/packet.ts';
 import { XdpCtx } from '../ctx/xdp.ts';
+import { resetTailCallCount } from '../helpers/index.ts';
 import type { VmError } from '../vm/engine.ts';
+import { Memory } from '../vm/memory.ts';
 import type { ClonedPacket, ProgEnv, RedirectTarget } from './env.ts';
 import type { LiveProgram, Runtime } from './runtime.ts';
 
@@ -123,6 +125,8 @@ function repeatRuns(prog: LiveProgram, env: RunEnv, ctxAddr: bigint, input: Test
   const n = Math.max(1, input.repeat ?? 1);
   let last = { retval: 0, insns: 0, error: undefined as VmError | undefined };
   for (let i = 0; i < n; i++) {
+    // Each repetition is a fresh bpf_prog_run(): the tail-call count starts again.
+    resetTailCallCount(env);
     const r = prog.run(env, [ctxAddr], input.budget);
     last = { retval: Number(BigInt.asUintN(32, r.r0 ?? 0n)), insns: r.insns, error: r.error };
     if (r.error) break;
@@ -208,16 +212,20 @@ function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
   if (etherType0 === 0x86dd && data.length < ETH_HLEN + 40) throw new TestRunError(EINVAL, `data_in: an IPv6 frame needs at least ${ETH_HLEN + 40} bytes (Ethernet + IPv6 header) for an skb test run, got ${data.length}`);
   const pkt = new PacketBuf(rt.mem, data, { headroom: SKB_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, name: 'packet' });
   const skb = new SkbCtx(rt.mem, pkt, type);
+  let sockRegion: ReturnType<Memory['add']> | undefined;
   try {
     // eth_type_trans(): protocol, pkt_type against the loopback device's all-zero address, then pull ETH_HLEN.
     const dst = data.subarray(0, 6);
     const etherType = (data[12] << 8) | data[13];
-    skb.protocol = etherType >= 0x600 ? etherType : 0x0004; // ETH_P_802_2 for 802.3 lengths
+    // 802.3 length field: raw IPX (payload starts 0xFFFF) is ETH_P_802_3, everything else ETH_P_802_2.
+    skb.protocol = etherType >= 0x600 ? etherType : data.length >= 16 && data[14] === 0xff && data[15] === 0xff ? 0x0001 : 0x0004;
     const bcast = dst.every((b) => b === 0xff);
     skb.set('pkt_type', bcast ? PACKET_BROADCAST : dst[0] & 1 ? PACKET_MULTICAST : dst.every((b) => b === 0) ? PACKET_HOST : PACKET_OTHERHOST);
     if (!isL2) pkt.skbMoveHead(ETH_HLEN);
     skb.set('ifindex', ifindex > 1 ? ifindex : LOOPBACK_IFINDEX);
-    // Socket the test run attaches (sk_family and addresses from the IP header).
+    // The socket the test run attaches (root's, with a cookie), and sk_family/addresses from the IP header.
+    sockRegion = rt.mem.add('sock', 'test-run socket', new Uint8Array(80), { readable: false, writable: false, owner: { uid: 0, cookie: BigInt(++testRunSockets) } });
+    skb.sk = Memory.addr(sockRegion, 0);
     setSockFields(skb, data);
     if (ctxView && ctxIn) {
       skb.set('mark', ctxView.getUint32(fieldByName(SK_BUFF, 'mark').off, true));
@@ -253,10 +261,14 @@ function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
       clones: env.clones,
     };
   } finally {
+    if (sockRegion) rt.mem.remove(sockRegion);
     skb.release();
     pkt.release();
   }
 }
+
+/** Socket cookies of test runs: the kernel's come from a global counter; ours count per process. */
+let testRunSockets = 0;
 
 /** bpf_ctx_init(): a shorter ctx is zero-padded; a longer one must have only zeros past the struct. */
 function ctxBytes(ctx: Uint8Array, size: number, name: string): Uint8Array {

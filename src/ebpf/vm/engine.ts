@@ -84,6 +84,10 @@ export interface RunResult {
   readonly insns: number;
   /** Tail calls taken during the run. */
   readonly tailCalls: number;
+  /** Helper calls made during the run (for the cost model). */
+  readonly helperCalls: number;
+  /** Programs run, in order, with the instructions each executed (more than one after tail calls). */
+  readonly steps: readonly { readonly name: string; readonly insns: number; readonly exitPc?: number }[];
   readonly error?: VmError;
 }
 

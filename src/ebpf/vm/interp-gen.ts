@@ -265,7 +265,7 @@ function caseBody(o: OpSpec): string {
     case 'call_local':
       return `{ pushFrame(st, p, p + ((I[p + 2] + 1) << 2)); p = st.nextP - 4; break; }`;
     case 'exit':
-      return `{ if (st.depth === st.base) { st.n = n; return; } popFrame(st); I = st.I; p = st.nextP - 4; break; }`;
+      return `{ if (st.depth === st.base) { st.n = n; st.exitP = p; return; } popFrame(st); I = st.I; p = st.nextP - 4; break; }`;
     case 'lddw':
       return `{ ${D} lo[d] = I[p + 2]; hi[d] = I[p + 3]; p += 4; break; }`;
     case 'ldabs':

@@ -62,6 +62,13 @@ interface ExecState {
   env: unknown;
   callPc: number;
   ctx: HelperContext;
+  helperCalls: number;
+  /** Deepest bpf-to-bpf frame used since the stack was last zeroed. */
+  maxDepth: number;
+  /** Slot index * 4 of the exit that ended the run. */
+  exitP: number;
+  /** Programs left by tail calls: name and instruction count at the hand-off. */
+  steps: { name: string; insns: number }[];
 }
 
 function vmError(kind: VmErrorKind, pc: number, detail: string): never {
@@ -88,6 +95,7 @@ function pushFrame(st: ExecState, p: number, target: number): void {
   }
   st.frames.push({ I: st.I, prog: st.prog, retP: p + 4, saved, stackStart: st.stack.start });
   st.depth++;
+  if (st.depth > st.maxDepth) st.maxDepth = st.depth;
   // Each frame owns 512 bytes below its caller's; the caller's frames stay reachable through pointers.
   st.lo[10] = (st.lo[10] - MAX_BPF_STACK) | 0;
   st.stack.start -= MAX_BPF_STACK;
@@ -118,6 +126,7 @@ function callHelper(st: ExecState, pc: number, id: number): number {
   const fn = st.prog.helpers.get(id);
   if (!fn) vmError('unknown_helper', pc, `call to unknown helper ${id}`);
   st.callPc = pc;
+  st.helperCalls++;
   let res;
   try {
     res = fn(st.ctx);
@@ -140,6 +149,7 @@ function callHelper(st: ExecState, pc: number, id: number): number {
     const t = res.target;
     if (!(t instanceof InterpretedProgram)) vmError('tail_call', pc, `tail call target '${t.image.name}' was not loaded by the interpreter`);
     st.tailCalls++;
+    st.steps.push({ name: st.prog.image.name, insns: st.n });
     st.prog = t;
     st.I = t.I;
     return 1;
@@ -177,6 +187,18 @@ function specialLoad(st: ExecState, r: Region, a: number, size: number, d: numbe
 }
 
 type ExecFn = (st: ExecState) => void;
+
+/** Per-program instruction counts of a run: the tail-call hand-offs, then the program that exited. */
+function runSteps(st: ExecState, exitPc: number | undefined): { name: string; insns: number; exitPc?: number }[] {
+  const out: { name: string; insns: number; exitPc?: number }[] = [];
+  let prev = 0;
+  for (const s of st.steps) {
+    out.push({ name: s.name, insns: s.insns - prev });
+    prev = s.insns;
+  }
+  out.push({ name: st.prog.image.name, insns: st.n - prev, exitPc });
+  return out;
+}
 
 /** Compile the generated dispatch loop once, binding its free names to this module's functions. */
 const exec: ExecFn = (() => {
@@ -287,6 +309,7 @@ export class InterpretedProgram implements LoadedProgram {
     }
     const stack = this.mem.add('stack', 'stack', new Uint8Array(STACK_SIZE));
     const s = {
+      maxDepth: MAX_CALL_FRAMES - 1,
       lo: new Int32Array(11),
       hi: new Int32Array(11),
       mem: this.mem,
@@ -303,11 +326,13 @@ export class InterpretedProgram implements LoadedProgram {
     st.hi.fill(0);
     const args = opts.args ?? [];
     for (let i = 0; i < 5 && i < args.length; i++) {
-      const [l, h] = fromBig(args[i]);
-      st.lo[i + 1] = l;
-      st.hi[i + 1] = h;
+      const a = args[i];
+      st.lo[i + 1] = Number(a & 0xffff_ffffn) | 0;
+      st.hi[i + 1] = Number((a >> 32n) & 0xffff_ffffn) | 0;
     }
-    st.stack.bytes.fill(0);
+    // Zero only the frames the previous run used: a fresh stack per run keeps runs independent.
+    st.stack.bytes.fill(0, STACK_SIZE - MAX_BPF_STACK * (st.maxDepth + 1));
+    st.maxDepth = 0;
     st.stack.start = STACK_SIZE - MAX_BPF_STACK;
     st.lo[10] = STACK_SIZE;
     st.hi[10] = st.stack.tag;
@@ -320,15 +345,18 @@ export class InterpretedProgram implements LoadedProgram {
     st.frames.length = 0;
     st.prog = this;
     st.tailCalls = 0;
+    st.helperCalls = 0;
+    st.exitP = -4;
+    st.steps = [];
     st.env = opts.env;
     try {
       exec(st);
-      return { r0: toU64(st.lo[0], st.hi[0]), insns: st.n, tailCalls: st.tailCalls };
+      return { r0: toU64(st.lo[0], st.hi[0]), insns: st.n, tailCalls: st.tailCalls, helperCalls: st.helperCalls, steps: runSteps(st, st.exitP >> 2) };
     } catch (e) {
       const err = e instanceof VmError ? e : new VmError('helper', st.p >> 2, `internal error: ${(e as Error)?.message ?? String(e)}`);
       const line = st.prog.image.lineOf?.(err.pc);
       const withLine = line && !err.line ? new VmError(err.kind, err.pc, `${err.detail} in '${st.prog.image.name}'`, line) : err;
-      return { insns: st.n, tailCalls: st.tailCalls, error: withLine };
+      return { insns: st.n, tailCalls: st.tailCalls, helperCalls: st.helperCalls, steps: runSteps(st, undefined), error: withLine };
     } finally {
       st.env = undefined;
       this.idle = st;
