@@ -12,12 +12,16 @@
  *   reloc SLOT MAPIDX      LD_IMM64 at SLOT refers to map MAPIDX (imm := its fd)
  *
  *   load                   load the case described so far, print its result, start afresh
+ *   obj PATH PROG          load program PROG of the ELF object PATH through libbpf (maps,
+ *                          BTF and line info as bpftool would), print its result
  *
  * Output per case: "verdict accept" or "verdict reject ERRNO" (or "error MSG"), then "log",
  * the verifier log, and a line "@@end".
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +70,56 @@ static int load(int prog_type, int attach_type, const char *license, int log_lev
 	return 0;
 }
 
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+/* Load one program of an object: every other program is left out, as `bpftool prog load`
+ * would load them all and fail on the first refusal. */
+static void load_obj(const char *path, const char *prog_name, char *log)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog, *want = NULL;
+
+	if (!obj) {
+		printf("error open %s: %s\n", path, strerror(errno));
+		return;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		if (!strcmp(bpf_program__name(prog), prog_name)) {
+			want = prog;
+			bpf_program__set_autoload(prog, true);
+		} else {
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+	if (!want) {
+		printf("error no program %s in %s\n", prog_name, path);
+		bpf_object__close(obj);
+		return;
+	}
+	log[0] = 0;
+	bpf_program__set_log_buf(want, log, LOG_SIZE);
+	bpf_program__set_log_level(want, 5);
+	int err = bpf_object__load(obj);
+	if (!err)
+		printf("verdict accept\n");
+	else
+		printf("verdict reject %d\n", -err);
+	printf("log\n%s\n", log);
+	bpf_object__close(obj);
+}
+
 int main(void)
 {
 	static char line[1 << 24];
 	static unsigned char code[MAX_INSNS * 8];
 	char *log = calloc(1, LOG_SIZE);
+	libbpf_set_print(silent);
 	int prog_type = 0, attach_type = 0, log_level = 5;
 	char license[64] = "GPL";
 	int fds[MAX_MAPS], nmaps = 0;
@@ -114,12 +163,24 @@ int main(void)
 		} else if (!strncmp(line, "reloc ", 6)) {
 			int slot, idx;
 
-			if (sscanf(line + 6, "%d %d", &slot, &idx) != 2 || idx < 0 || idx >= nmaps ||
+			if (sscanf(line + 6, "%d %d", &slot, &idx) != 2 || idx < -1 || idx >= nmaps ||
 			    (size_t)slot * 8 + 8 > nbytes) {
 				error = "bad reloc line";
 				continue;
 			}
-			memcpy(&code[slot * 8 + 4], &fds[idx], 4);
+			/* -1: a map the case does not define, i.e. an invalid fd */
+			memcpy(&code[slot * 8 + 4], idx < 0 ? &idx : &fds[idx], 4);
+		} else if (!strncmp(line, "obj ", 4)) {
+			char *path = line + 4, *name = strchr(path, ' ');
+
+			if (!name) {
+				printf("error bad obj line\n");
+			} else {
+				*name++ = 0;
+				load_obj(path, name, log);
+			}
+			printf("@@end\n");
+			fflush(stdout);
 		} else if (!strcmp(line, "load")) {
 			if (error)
 				printf("error %s\n", error);

@@ -101,6 +101,27 @@ interface CallMeta {
   subprog: number;
   /** umax of the last size argument. */
   msizeMax: bigint;
+  /** The key of an array lookup when it is a known constant (get_constant_map_key). */
+  constKey?: bigint;
+}
+
+/** get_constant_map_key(): the key bytes on the stack, when they are a known constant. */
+function constantMapKey(env: Env, key: RegState, keySize: number): bigint | undefined {
+  if (key.type !== 'fp' || !tnumIsConst(key.var)) return undefined;
+  const f = env.st.frames[key.frameno];
+  const stackOff = key.off + Number(BigInt.asIntN(64, key.var.value));
+  const slot = -stackOff - 1;
+  const spi = slot >> 3;
+  const off = slot & 7;
+  let zero = 0;
+  for (let i = off; i >= 0 && f.stype[spi * 8 + i] === 3; i--) zero++;
+  if (zero >= keySize) return 0n;
+  const sp = f.spills[spi];
+  if (f.stype[spi * 8 + 7] !== 1 || !sp || sp.type !== 'scalar') return undefined;
+  let spill = 0;
+  for (let i = off; i >= 0 && f.stype[spi * 8 + i] === 1; i--) spill++;
+  if (spill !== keySize || !tnumIsConst(sp.var)) return undefined;
+  return sp.var.value;
 }
 
 /** check_reg_type() + check_func_arg_reg_off(). */
@@ -170,6 +191,7 @@ function checkFuncArg(env: Env, arg: number, proto: HelperProto, meta: CallMeta)
     case 'key':
       if (!meta.map) env.fail('helper_arg', 'invalid map_ptr to access map->key');
       checkHelperMem(env, regno, meta.map.keySize, false, false, false);
+      if (meta.map.type === MAP.ARRAY || meta.map.type === MAP.PERCPU_ARRAY) meta.constKey = constantMapKey(env, r, meta.map.keySize);
       break;
     case 'value':
     case 'uninit_value':
@@ -294,6 +316,8 @@ export function checkHelperCall(env: Env, insn: Insn): VState | undefined {
   if (proto.sleepable) env.fail('helper_unavailable', 'helper call might sleep in a non-sleepable prog');
   const meta: CallMeta = { refObjId: 0, releaseRegno: 0, memSize: 0, subprog: 0, msizeMax: 0n };
   for (let i = 0; i < proto.args.length; i++) checkFuncArg(env, i, proto, meta);
+  const map0 = meta.map;
+  if (map0 && map0.flags & (1 << 7) && (id === 2 || id === 3 || id === 87 || id === 88)) env.fail('readonly', 'write into map forbidden');
   if (meta.raw) applyRawWrite(env, meta.raw);
   const st = env.st;
   if (meta.releaseRegno) {
@@ -339,6 +363,8 @@ export function checkHelperCall(env: Env, insn: Insn): VState | undefined {
       r0.type = 'map_value';
       r0.map = map;
       r0.maybeNull = proto.ret === 'map_value_or_null';
+      // An array lookup with a constant key in range cannot fail (can_elide_value_nullness).
+      if (id === 1 && (map.type === MAP.ARRAY || map.type === MAP.PERCPU_ARRAY) && meta.constKey !== undefined && meta.constKey < BigInt(map.maxEntries)) r0.maybeNull = false;
       break;
     }
     case 'sock_or_null':

@@ -85,7 +85,7 @@ const PROTOS: readonly HelperProto[] = [
   p(3, 'map_delete_elem', 'int', ['map', 'key'], { pktAccess: true }),
   p(4, 'probe_read', 'int', ['uninit_mem', 'size_or_zero', A], { gplOnly: true }),
   p(5, 'ktime_get_ns', 'int', []),
-  p(6, 'trace_printk', 'int', ['mem', 'size', A, A, A], { gplOnly: true }),
+  p(6, 'trace_printk', 'int', ['mem', 'size'], { gplOnly: true }),
   p(7, 'get_prandom_u32', 'int', []),
   p(8, 'get_smp_processor_id', 'int', []),
   p(9, 'skb_store_bytes', 'int', ['ctx', A, 'mem', 'size', A], { changesPkt: true }),

@@ -285,7 +285,20 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
     case 'map_value': {
       checkMapAccessType(env, reg, off, size, write);
       checkMemRegion(env, regno, reg, off, size, reg.map?.valueSize ?? 0, false, 'map_bounds');
-      if (dst) markUnknown(dst);
+      if (dst) {
+        const frozen = reg.map?.frozen;
+        if (frozen && isConst(reg)) {
+          // bpf_map_direct_read(): a frozen read-only map's bytes are known.
+          const at = off + Number(reg.var.value);
+          let v = 0n;
+          for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(frozen[at + i] ?? 0);
+          if (opts.sx) v = BigInt.asIntN(size * 8, v);
+          markUnknown(dst);
+          markKnown(dst, v);
+        } else {
+          markUnknown(dst);
+        }
+      }
       break;
     }
     case 'map_key': {
@@ -350,6 +363,13 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       const ok =
         reg.type === 'sock' ? sockValid(off, size) : reg.type === 'sock_common' ? sockCommonValid(off, size) : reg.type === 'tcp_sock' ? tcpSockValid(off, size) : xdpSockValid(off, size);
       if (!ok) env.fail('sock_access', `R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
+      if (dst) markUnknown(dst);
+      break;
+    }
+    case 'map_ptr': {
+      // struct bpf_map fields, read through BTF (check_ptr_to_map_access).
+      if (write) env.fail('invalid_mem', 'only read from bpf_map is supported');
+      if (off < 0 || off + size > 256) env.fail('invalid_mem', `access beyond struct bpf_map at off ${off} size ${size}`);
       if (dst) markUnknown(dst);
       break;
     }

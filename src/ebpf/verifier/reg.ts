@@ -69,6 +69,8 @@ export interface MapInfo {
   readonly inner?: MapInfo;
   /** Index in the program's map list. */
   readonly index: number;
+  /** Contents of a frozen read-only map (.rodata): loads at constant offsets read them. */
+  readonly frozen?: Uint8Array;
 }
 
 export interface RegState {

@@ -35,6 +35,9 @@ export interface VerifierMapDef {
   readonly maxEntries: number;
   readonly flags?: number;
   readonly innerMap?: VerifierMapDef;
+  /** Frozen after initialisation (.rodata): with `initial`, the program reads constants. */
+  readonly frozen?: boolean;
+  readonly initial?: Uint8Array;
 }
 
 /** Which map an LD_IMM64 refers to (the loader's MapRef). */
@@ -112,6 +115,7 @@ function toMapInfo(d: VerifierMapDef, index: number): MapInfo {
     flags: d.flags ?? 0,
     inner: d.innerMap ? toMapInfo(d.innerMap, -1) : undefined,
     index,
+    frozen: d.frozen && d.initial && (d.flags ?? 0) & (1 << 7) ? d.initial : undefined,
   };
 }
 
@@ -195,6 +199,8 @@ class Walker {
 
   /** push_stack(): explore `st` from `pc` later. */
   push(st: VState, pc: number): void {
+    // BPF_COMPLEXITY_LIMIT_JMP_SEQ: too many paths waiting.
+    if (this.pending.length + 1 > 8192) this.env.fail('too_large', `The sequence of ${this.pending.length + 1} jumps is too complex.`);
     if (st.parent) st.parent.branches++;
     const log = this.env.log;
     this.pending.push({ st, pc, logLen: log.length, logLine: log[log.length - 1] ?? '' });
