@@ -63,30 +63,40 @@ export function parseIp6(text: string): Uint8Array {
   return out;
 }
 
+/** Two-digit lowercase hex of every byte value: formatting runs per decoded packet. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** RFC 5952 §4: lowercase, no leading zeros, the longest run (≥ 2) of zero words as "::". */
 export function formatIp6(b: Uint8Array, off = 0): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
+  let runStart = -1;
+  for (let i = 0; i <= 8; i++) {
+    const zero = i < 8 && b[off + 2 * i] === 0 && b[off + 2 * i + 1] === 0;
+    if (zero) {
+      if (runStart < 0) runStart = i;
+    } else if (runStart >= 0) {
+      if (i - runStart > bestLen) {
+        bestStart = runStart;
+        bestLen = i - runStart;
+      }
+      runStart = -1;
+    }
+  }
+  // IPv4-mapped addresses keep the dotted quad, as inet_ntop does.
+  if (bestStart === 0 && bestLen === 5 && b[off + 10] === 0xff && b[off + 11] === 0xff) return `::ffff:${formatIp4(b, off + 12)}`;
+  if (bestLen < 2) bestStart = -1;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLen - 1;
       continue;
     }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
   }
-  const hex = (ws: number[]): string => ws.map((x) => x.toString(16)).join(':');
-  // IPv4-mapped addresses keep the dotted quad, as inet_ntop does.
-  if (bestStart === 0 && bestLen === 5 && w[5] === 0xffff) return `::ffff:${formatIp4(b, off + 12)}`;
-  if (bestLen < 2) return hex(w);
-  return `${hex(w.slice(0, bestStart))}::${hex(w.slice(bestStart + bestLen))}`;
+  return out;
 }
 
 export function parseMac(text: string): Uint8Array {
@@ -98,9 +108,7 @@ export function parseMac(text: string): Uint8Array {
 }
 
 export function formatMac(b: Uint8Array, off = 0): string {
-  const out: string[] = [];
-  for (let i = 0; i < 6; i++) out.push(b[off + i].toString(16).padStart(2, '0'));
-  return out.join(':');
+  return `${HEX2[b[off]]}:${HEX2[b[off + 1]]}:${HEX2[b[off + 2]]}:${HEX2[b[off + 3]]}:${HEX2[b[off + 4]]}:${HEX2[b[off + 5]]}`;
 }
 
 /** Accept text or bytes of the right length. */

@@ -103,41 +103,42 @@ function protocolOf(next: LayerSpec | undefined): number {
   }
 }
 
-function need(value: number, what: string): number {
-  if (value < 0) throw new RangeError(`buildPacket: ${what}`);
+function need(value: number, layers: readonly LayerSpec[], i: number, field: string): number {
+  if (value < 0) {
+    throw new RangeError(`buildPacket: layer ${i} (${layers[i].kind}) before ${layers[i + 1]?.kind ?? 'nothing'} needs an explicit ${field}`);
+  }
   return value;
 }
 
 export function buildPacket(layers: readonly LayerSpec[], opts: BuildOptions = {}): Uint8Array {
-  const lens = layers.map(headerLength);
   const offs: number[] = [];
   let total = 0;
-  for (const l of lens) {
+  for (let i = 0; i < layers.length; i++) {
     offs.push(total);
-    total += l;
+    total += headerLength(layers[i]);
   }
   const padTo = opts.padToMinimum && layers[0]?.kind === 'eth' ? ETH_ZLEN : 0;
   const b = new Uint8Array(Math.max(total, padTo));
 
-  layers.forEach((s, i) => {
+  for (let i = 0; i < layers.length; i++) {
+    const s = layers[i];
     const off = offs[i];
     const next = layers[i + 1];
-    const why = (field: string): string => `layer ${i} (${s.kind}) before ${next?.kind ?? 'nothing'} needs an explicit ${field}`;
     switch (s.kind) {
       case 'eth':
-        writeEthernet(b, off, s, s.etherType ?? need(etherTypeOf(next), why('etherType')));
+        writeEthernet(b, off, s, s.etherType ?? need(etherTypeOf(next), layers, i, 'etherType'));
         break;
       case 'vlan':
-        writeVlan(b, off, s, s.etherType ?? need(etherTypeOf(next), why('etherType')));
+        writeVlan(b, off, s, s.etherType ?? need(etherTypeOf(next), layers, i, 'etherType'));
         break;
       case 'arp':
         writeArp(b, off, s);
         break;
       case 'ipv4':
-        writeIpv4(b, off, s, s.protocol ?? need(protocolOf(next), why('protocol')), total - off);
+        writeIpv4(b, off, s, s.protocol ?? need(protocolOf(next), layers, i, 'protocol'), total - off);
         break;
       case 'ipv6':
-        writeIpv6(b, off, s, s.protocol ?? need(protocolOf(next), why('protocol')), total - off);
+        writeIpv6(b, off, s, s.protocol ?? need(protocolOf(next), layers, i, 'protocol'), total - off);
         break;
       case 'tcp':
         writeTcp(b, off, s);
@@ -153,7 +154,7 @@ export function buildPacket(layers: readonly LayerSpec[], opts: BuildOptions = {
         b.set(s.bytes, off);
         break;
     }
-  });
+  }
 
   // Transport checksums, innermost first; each needs its nearest enclosing IP header.
   for (let i = layers.length - 1; i >= 0; i--) {

@@ -59,7 +59,7 @@ export interface Ipv4Spec {
   ttl?: number;
   /** Defaults to the next layer's protocol. */
   protocol?: number;
-  options?: Ipv4Option[];
+  options?: readonly Ipv4Option[];
   /** Force a header checksum (to build bad packets); computed when absent. */
   checksum?: number;
   /** Force tot_len; computed from what follows when absent. */

@@ -60,7 +60,7 @@ export interface Ipv6Spec {
   hopLimit?: number;
   /** Upper-layer protocol; defaults to the next layer's. */
   protocol?: number;
-  extensions?: Ipv6ExtensionSpec[];
+  extensions?: readonly Ipv6ExtensionSpec[];
 }
 
 export const IPV6_HLEN = 40;

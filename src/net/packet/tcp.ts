@@ -56,7 +56,7 @@ export interface TcpSpec {
   flags?: number;
   window?: number;
   urgent?: number;
-  options?: TcpOption[];
+  options?: readonly TcpOption[];
   /** Force a checksum (to build bad segments); computed when absent. */
   checksum?: number;
 }

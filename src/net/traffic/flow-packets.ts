@@ -14,6 +14,7 @@
  * connection on the same 5-tuple with a new ISN.
  */
 import type { Random } from '../../sim/index.ts';
+import { parseMac } from '../packet/addr.ts';
 import { buildPacket, type LayerSpec } from '../packet/build.ts';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../packet/constants.ts';
 import type { TcpOption } from '../packet/tcp.ts';
@@ -45,8 +46,9 @@ export interface FlowPacketSource {
   next(flow: FlowTuple, nowNs: number, frameLen: number, rng: Random): Uint8Array;
 }
 
+/** The link headers of every frame, MACs parsed once rather than per packet. */
 const L2 = (link: LinkOptions): LayerSpec[] => {
-  const layers: LayerSpec[] = [{ kind: 'eth', src: link.srcMac ?? '02:00:00:00:00:01', dst: link.dstMac ?? '02:00:00:00:00:02' }];
+  const layers: LayerSpec[] = [{ kind: 'eth', src: parseMac(link.srcMac ?? '02:00:00:00:00:01'), dst: parseMac(link.dstMac ?? '02:00:00:00:00:02') }];
   if (link.vlan !== undefined) layers.push({ kind: 'vlan', vid: link.vlan });
   return layers;
 };
