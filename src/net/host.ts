@@ -1,0 +1,221 @@
+/**
+ * A host: one network namespace with its devices (ifindexes are per namespace, 1 is lo), its
+ * routing and neighbour tables, IP forwarding (net.ipv4.ip_forward, off by default as in Linux),
+ * local delivery to a packet sink, and the L2 bridge for devices enslaved to one. Models the
+ * receive side of the stack after tc ingress: br_handle_frame, ip_rcv / ip6_rcv (PACKET_OTHERHOST
+ * drop), ip_route_input (local vs forward), ip_forward (TTL, neighbour, output).
+ */
+import type { FibQuery, FibResult, Host as HostPort } from '../ebpf/runtime/host.ts';
+import type { Bridge } from './bridge.ts';
+import type { Exec } from './cpu.ts';
+import { type Netdev, PACKET_OTHERHOST } from './netdev.ts';
+import type { Network } from './network.ts';
+import {
+  BPF_FIB_LKUP_RET_FWD_DISABLED,
+  BPF_FIB_LKUP_RET_NO_NEIGH,
+  BPF_FIB_LKUP_RET_NOT_FWDED,
+  BPF_FIB_LKUP_RET_SUCCESS,
+  formatIp,
+  NeighTable,
+  RouteTable,
+} from './route.ts';
+import type { Skb } from './skb.ts';
+
+const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
+const ETH_P_ARP = 0x0806;
+
+export class Host {
+  readonly devices = new Map<string, Netdev>();
+  private readonly byIndex = new Map<number, Netdev>();
+  readonly routes = new RouteTable();
+  readonly neigh = new NeighTable();
+  /** net.ipv4.ip_forward / net.ipv6.conf.all.forwarding. */
+  forwarding = false;
+  private nextIfindex = 2;
+  readonly port: HostPort;
+
+  constructor(
+    readonly net: Network,
+    readonly name: string,
+  ) {
+    const rng = net.sim.rng(`bpf/prandom/${name}`);
+    this.port = {
+      nowNs: () => BigInt(Math.round(net.sim.now)),
+      bootNs: () => BigInt(Math.round(net.sim.now)),
+      randomU32: () => rng.nextU32(),
+      hasDevice: (ifindex) => this.byIndex.has(ifindex),
+      fibLookup: (q) => this.fibLookup(q),
+      tracePrintk: (line) => net.counters.add(`${name}/printk`, line.length > 0 ? 1 : 0),
+    };
+  }
+
+  allocIfindex(): number {
+    return this.nextIfindex++;
+  }
+
+  addDevice(dev: Netdev): void {
+    if (this.devices.has(dev.name)) throw new Error(`${this.name}: device ${dev.name} exists (RTNETLINK answers: File exists)`);
+    this.devices.set(dev.name, dev);
+    this.byIndex.set(dev.ifindex, dev);
+  }
+
+  removeDevice(dev: Netdev): void {
+    this.devices.delete(dev.name);
+    this.byIndex.delete(dev.ifindex);
+  }
+
+  dev(name: string): Netdev {
+    const d = this.devices.get(name);
+    if (!d) throw new Error(`${this.name}: no device ${name}`);
+    return d;
+  }
+
+  byIfindex(ifindex: number): Netdev | undefined {
+    return this.byIndex.get(ifindex);
+  }
+
+  /** `ip addr add`: the address and its connected route. */
+  addAddress(dev: Netdev, addr: Uint8Array, prefixLen: number): void {
+    const family = addr.length === 4 ? 4 : 6;
+    dev.addrs.push({ family, addr, prefixLen });
+    const net = addr.slice();
+    for (let i = 0; i < net.length * 8; i++) if (i >= prefixLen) net[i >> 3] &= ~(0x80 >> (i & 7));
+    if (prefixLen < addr.length * 8) this.routes.add({ family, dst: net, prefixLen, ifindex: dev.ifindex, metric: 0 });
+  }
+
+  isLocal(ip: Uint8Array): boolean {
+    for (const d of this.devices.values()) for (const a of d.addrs) if (a.addr.length === ip.length && a.addr.every((b, i) => b === ip[i])) return true;
+    return ip.length === 4 ? ip[0] === 127 : false;
+  }
+
+  /** __netif_receive_skb_core after tc ingress: the bridge, then the L3 protocol handlers. */
+  stackReceive(x: Exec, dev: Netdev, skb: Skb, pktType: number): void {
+    if (dev.master) {
+      this.bridgeInput(x, dev, skb);
+      return;
+    }
+    const d = skb.data;
+    let off = 12;
+    let et = d.length >= 14 ? (d[12] << 8) | d[13] : 0;
+    while ((et === 0x8100 || et === 0x88a8) && d.length >= off + 6) {
+      off += 4;
+      et = (d[off] << 8) | d[off + 1];
+    }
+    const l3 = off + 2;
+    if (et === ETH_P_ARP) {
+      dev.count('arp_rx');
+      this.deliver(x, dev, skb, 'arp');
+      return;
+    }
+    if (et !== ETH_P_IP && et !== ETH_P_IPV6) {
+      dev.drop(x, skb, 'local', 'unhandled protocol');
+      return;
+    }
+    if (pktType === PACKET_OTHERHOST) {
+      // ip_rcv_core drops frames for another host's MAC (SKB_DROP_REASON_OTHERHOST).
+      dev.drop(x, skb, 'local', 'otherhost');
+      return;
+    }
+    const v6 = et === ETH_P_IPV6;
+    if (d.length < l3 + (v6 ? 40 : 20)) {
+      dev.drop(x, skb, 'local', 'pkt_too_small');
+      return;
+    }
+    const dst = v6 ? d.subarray(l3 + 24, l3 + 40) : d.subarray(l3 + 16, l3 + 20);
+    if (this.isLocal(dst) || (!v6 && dst[0] >= 224)) {
+      this.deliver(x, dev, skb, v6 ? 'ipv6' : 'ipv4');
+      return;
+    }
+    this.forward(x, dev, skb, l3, v6, dst);
+  }
+
+  private forward(x: Exec, dev: Netdev, skb: Skb, l3: number, v6: boolean, dst: Uint8Array): void {
+    if (!this.forwarding) {
+      dev.drop(x, skb, 'forward', `not for this host and forwarding is off (${formatIp(dst)}; sysctl net.ipv${v6 ? '6.conf.all.forwarding' : '4.ip_forward'}=1)`);
+      return;
+    }
+    const d = skb.data;
+    const ttl = v6 ? d[l3 + 7] : d[l3 + 8];
+    if (ttl <= 1) {
+      dev.drop(x, skb, 'forward', 'ttl exceeded');
+      return;
+    }
+    const r = this.routes.lookup(dst);
+    if (!r) {
+      dev.drop(x, skb, 'forward', `no route to ${formatIp(dst)} (SKB_DROP_REASON_IP_NOROUTE)`);
+      return;
+    }
+    const out = this.byIndex.get(r.ifindex);
+    if (!out) {
+      dev.drop(x, skb, 'forward', `route to ${formatIp(dst)} via missing ifindex ${r.ifindex}`);
+      return;
+    }
+    const nh = r.via ?? dst;
+    const mac = this.neigh.lookup(out.ifindex, nh);
+    if (!mac) {
+      dev.drop(x, skb, 'forward', `no neighbour entry for ${formatIp(nh)} on ${out.name} (add one with ip neigh)`);
+      return;
+    }
+    x.t += this.net.costs.forwardNs;
+    // ip_forward: decrement TTL (incremental checksum for IPv4), new MAC header.
+    if (v6) d[l3 + 7] = ttl - 1;
+    else {
+      d[l3 + 8] = ttl - 1;
+      let sum = ((d[l3 + 10] << 8) | d[l3 + 11]) + 0x0100;
+      sum = (sum & 0xffff) + (sum >> 16);
+      d[l3 + 10] = (sum >> 8) & 0xff;
+      d[l3 + 11] = sum & 0xff;
+    }
+    d.set(mac, 0);
+    d.set(out.mac, 6);
+    this.net.counters.add(`${this.name}/forwarded`, 1);
+    dev.hop(x, skb, 'forward', { verdict: `to ${out.name} via ${formatIp(nh)}` });
+    out.xmit(x, skb);
+  }
+
+  /** Local delivery: the sink counts per flow and records latency (sockets come later). */
+  deliver(x: Exec, dev: Netdev, skb: Skb, what: string): void {
+    x.t += this.net.costs.localDeliverNs;
+    this.net.counters.add(`${this.name}/delivered`, 1);
+    this.net.counters.add(`${this.name}/delivered/${what}`, 1);
+    dev.hop(x, skb, 'local', { verdict: `deliver ${what}` });
+    this.net.recordDelivery(this, skb, x.t);
+  }
+
+  /** br_handle_frame: learn the source MAC, then forward to the known port or flood. */
+  private bridgeInput(x: Exec, port: Netdev, skb: Skb): void {
+    const br = port.master as Bridge;
+    const fdb = br.fdb;
+    const mac = (o: number): string => [...skb.data.subarray(o, o + 6)].join(':');
+    fdb.set(mac(6), port);
+    const dst = mac(0);
+    if (skb.data.subarray(0, 6).every((b, i) => b === br.mac[i])) {
+      this.stackReceive(x, br, skb, br.pktType(skb));
+      return;
+    }
+    const known = fdb.get(dst);
+    const ports = br.ports().filter((d) => d !== port);
+    if (known && known !== port) {
+      port.hop(x, skb, 'forward', { verdict: `bridge ${br.name} to ${known.name}` });
+      known.xmit(x, skb);
+      return;
+    }
+    port.hop(x, skb, 'forward', { verdict: `bridge ${br.name} flood` });
+    ports.forEach((p, i) => p.xmit(x, i === ports.length - 1 ? skb : skb.clone(x.t)));
+    if (skb.data[0] & 1) this.stackReceive(x, br, skb.clone(x.t), br.pktType(skb));
+  }
+
+  /** bpf_fib_lookup against this namespace's tables. */
+  private fibLookup(q: FibQuery): FibResult {
+    const none = { smac: new Uint8Array(6), dmac: new Uint8Array(6), mtu: 0 };
+    if (!this.forwarding) return { ret: BPF_FIB_LKUP_RET_FWD_DISABLED, ifindex: 0, ...none };
+    const r = this.routes.lookup(q.dst);
+    if (!r || this.isLocal(q.dst)) return { ret: BPF_FIB_LKUP_RET_NOT_FWDED, ifindex: 0, ...none };
+    const out = this.byIndex.get(r.ifindex);
+    if (!out) return { ret: BPF_FIB_LKUP_RET_NOT_FWDED, ifindex: 0, ...none };
+    const mac = this.neigh.lookup(out.ifindex, r.via ?? q.dst);
+    if (!mac) return { ret: BPF_FIB_LKUP_RET_NO_NEIGH, ifindex: out.ifindex, smac: out.mac, dmac: new Uint8Array(6), mtu: out.mtu };
+    return { ret: BPF_FIB_LKUP_RET_SUCCESS, ifindex: out.ifindex, smac: out.mac, dmac: mac, mtu: out.mtu };
+  }
+}

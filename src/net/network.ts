@@ -1,0 +1,241 @@
+/**
+ * A simulated network: the event core, one eBPF runtime shared by every namespace (as on one
+ * Linux machine: maps and bpffs are global, CPUs are shared), hosts with their devices, links,
+ * the cost profile, counters and the trace source. Also the pieces that span devices: cpumap
+ * queues (kernel/bpf/cpumap.c: bulks of 8 to a remote CPU's kthread that builds skbs there) and
+ * qdisc watchdog wake-ups.
+ */
+import { costProfile, type CostProfile } from '../cost/profile.ts';
+import type { BpfMap } from '../ebpf/maps/index.ts';
+import type { LiveProgram } from '../ebpf/runtime/runtime.ts';
+import { Runtime } from '../ebpf/runtime/runtime.ts';
+import type { Simulator } from '../sim/index.ts';
+import { TraceBus } from '../trace/bus.ts';
+import { Bridge } from './bridge.ts';
+import { begin, Cpu, end, type Exec } from './cpu.ts';
+import { Host } from './host.ts';
+import type { Netdev, XdpMode } from './netdev.ts';
+import { type Link, Nic, type NicOptions } from './nic.ts';
+import { resetPacketIds, Skb } from './skb.ts';
+import { Veth } from './veth.ts';
+
+/** CPU_MAP_BULK_SIZE. */
+export const CPU_MAP_BULK_SIZE = 8;
+
+export class Counters {
+  private readonly m = new Map<string, number>();
+  add(name: string, n = 1): void {
+    this.m.set(name, (this.m.get(name) ?? 0) + n);
+  }
+  get(name: string): number {
+    return this.m.get(name) ?? 0;
+  }
+  /** Every counter, sorted by name (deterministic output). */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}
+
+export interface NetworkOptions {
+  cpus?: number;
+  costs?: Partial<CostProfile>;
+  runtime?: Runtime;
+}
+
+interface CpumapQueue {
+  dev: Netdev;
+  cpu: number;
+  frames: Skb[];
+  prog?: unknown;
+}
+
+let macCounter = 0;
+
+export class Network {
+  readonly runtime: Runtime;
+  readonly costs: CostProfile;
+  readonly trace = new TraceBus();
+  readonly counters = new Counters();
+  readonly cpus: Cpu[];
+  readonly hosts = new Map<string, Host>();
+  readonly links: Link[] = [];
+  /** CPU that TX completions are charged to (not modelled: drivers clean TX rings in NAPI too). */
+  readonly txCpu = new Cpu(-1);
+  /** Latencies (ns) of delivered packets, in delivery order. */
+  readonly latencies: number[] = [];
+  private readonly cpumapQueues = new Map<string, CpumapQueue>();
+  private readonly wakeups = new Map<Netdev, number>();
+
+  constructor(
+    readonly sim: Simulator,
+    opts: NetworkOptions = {},
+  ) {
+    resetPacketIds();
+    macCounter = 0;
+    const n = opts.cpus ?? 1;
+    this.cpus = Array.from({ length: n }, (_, i) => new Cpu(i));
+    this.costs = costProfile(opts.costs);
+    this.runtime = opts.runtime ?? new Runtime({ nCpus: n });
+  }
+
+  cpu(id: number): Cpu {
+    const c = this.cpus[id];
+    if (!c) throw new Error(`no CPU ${id}: the network has ${this.cpus.length}`);
+    return c;
+  }
+
+  addHost(name: string): Host {
+    if (this.hosts.has(name)) throw new Error(`host ${name} exists`);
+    const h = new Host(this, name);
+    this.hosts.set(name, h);
+    return h;
+  }
+
+  host(name: string): Host {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`no host ${name}`);
+    return h;
+  }
+
+  /** Locally administered MACs, deterministic per network: 02:00:00:00:00:01, … */
+  nextMac(): Uint8Array {
+    macCounter++;
+    return Uint8Array.from([0x02, 0, 0, (macCounter >> 16) & 0xff, (macCounter >> 8) & 0xff, macCounter & 0xff]);
+  }
+
+  addNic(host: Host, name: string, opts: NicOptions & { mac?: Uint8Array } = {}): Nic {
+    const nic = new Nic(this, host, name, host.allocIfindex(), opts.mac ?? this.nextMac(), opts);
+    host.addDevice(nic);
+    return nic;
+  }
+
+  addVethPair(a: Host, aName: string, b: Host, bName: string, macs: { a?: Uint8Array; b?: Uint8Array } = {}): [Veth, Veth] {
+    const va = new Veth(this, a, aName, a.allocIfindex(), macs.a ?? this.nextMac());
+    const vb = new Veth(this, b, bName, b.allocIfindex(), macs.b ?? this.nextMac());
+    va.peer = vb;
+    vb.peer = va;
+    a.addDevice(va);
+    b.addDevice(vb);
+    return [va, vb];
+  }
+
+  addBridge(host: Host, name: string, mac?: Uint8Array): Bridge {
+    const br = new Bridge(this, host, name, host.allocIfindex(), mac ?? this.nextMac());
+    host.addDevice(br);
+    return br;
+  }
+
+  /** A cable between two NICs. */
+  connect(a: Nic, b: Nic, delayNs = 0): Link {
+    if (a.link || b.link) throw new Error(`${a.link ? a.id : b.id} is already connected`);
+    const l = { a, b, delayNs };
+    a.link = l;
+    b.link = l;
+    this.links.push(l);
+    return l;
+  }
+
+  attachXdp(dev: Netdev, prog: LiveProgram, mode: XdpMode = 'native'): void {
+    if (prog.progType !== 'BPF_PROG_TYPE_XDP') throw new Error(`${prog.name} is ${prog.progType}, not an XDP program`);
+    if (dev.xdp) throw new Error(`${dev.id} already has an XDP program (${dev.xdp.prog.name}); detach it first, or chain with tail calls or a dispatcher`);
+    if (mode === 'native' && dev.kind === 'bridge') throw new Error(`${dev.id}: a bridge has no native XDP; use xdpgeneric`);
+    dev.xdp = { prog, mode };
+  }
+
+  attachTc(dev: Netdev, dir: 'ingress' | 'egress', prog: LiveProgram, prio = 1): void {
+    if (prog.progType !== 'BPF_PROG_TYPE_SCHED_CLS' && prog.progType !== 'BPF_PROG_TYPE_SCHED_ACT') throw new Error(`${prog.name} is ${prog.progType}, not a tc (SCHED_CLS) program`);
+    const chain = dir === 'ingress' ? dev.tcIngress : dev.tcEgress;
+    chain.push({ prog, prio });
+    // Filters run in priority order; equal priorities in insertion order.
+    chain.sort((x, y) => x.prio - y.prio);
+  }
+
+  /** A frame enters from the wire at `dev` (a NIC) or is sent by its host out of `dev` (other devices). */
+  inject(dev: Netdev, bytes: Uint8Array, flow?: string): Skb {
+    const skb = new Skb(bytes, this.sim.now);
+    skb.flow = flow;
+    this.counters.add('injected', 1);
+    if (dev instanceof Nic) dev.receiveFromWire(skb);
+    else {
+      const x = begin(this.cpus[0], this.sim.now);
+      const s = x.t;
+      dev.xmit(x, skb);
+      end(x, s);
+    }
+    return skb;
+  }
+
+  /** A frame left a NIC with no link: it left the simulated network. */
+  exitNetwork(dev: Netdev, skb: Skb, at: number): void {
+    this.counters.add(`${dev.id}/egress_out`, 1);
+    this.latencies.push(at - skb.born);
+  }
+
+  recordDelivery(_host: Host, skb: Skb, at: number): void {
+    this.latencies.push(Math.round(at) - skb.born);
+    if (skb.flow) this.counters.add(`flow/${skb.flow}/delivered`, 1);
+  }
+
+  /** XDP_REDIRECT into a cpumap: bulk per entry; flushed at the end of the NAPI poll. */
+  cpumapEnqueue(x: Exec, dev: Netdev, skb: Skb, cpu: number, map: BpfMap, key: number): void {
+    if (cpu < 0 || cpu >= this.cpus.length) {
+      dev.drop(x, skb, 'xdp-redirect', `cpumap entry ${key} names CPU ${cpu}, the network has ${this.cpus.length}`);
+      return;
+    }
+    const k = `${map.id}/${key}/${dev.id}`;
+    let q = this.cpumapQueues.get(k);
+    if (!q) this.cpumapQueues.set(k, (q = { dev, cpu, frames: [] }));
+    q.frames.push(skb);
+    if (q.frames.length >= CPU_MAP_BULK_SIZE) this.flushCpumap(x, q);
+  }
+
+  flushCpumaps(x: Exec): void {
+    for (const q of this.cpumapQueues.values()) if (q.frames.length) this.flushCpumap(x, q);
+  }
+
+  /** The remote CPU's kthread builds skbs and runs the stack (cpu_map_kthread_run). */
+  private flushCpumap(x: Exec, q: CpumapQueue): void {
+    const frames = q.frames;
+    q.frames = [];
+    const cpu = this.cpus[q.cpu];
+    const at = Math.max(this.sim.now, Math.ceil(x.t));
+    for (const f of frames) q.dev.hop(x, f, 'xdp-redirect', { verdict: `cpumap to cpu ${q.cpu}` });
+    this.sim.scheduleAt(at, () => {
+      const y = begin(cpu, this.sim.now);
+      const s = y.t;
+      for (const f of frames) {
+        y.t += this.costs.skbBuildNs;
+        q.dev.receiveSkb(y, f, 0);
+      }
+      end(y, s);
+    });
+  }
+
+  /** Qdisc watchdog: kick the device's qdisc at time t (once per device and time). */
+  wakeAt(dev: Netdev, t: number): void {
+    const at = Math.ceil(t);
+    const pending = this.wakeups.get(dev);
+    if (pending !== undefined && pending <= at && pending >= this.sim.now) return;
+    this.wakeups.set(dev, at);
+    this.sim.scheduleAt(at, () => {
+      if (this.wakeups.get(dev) === at) this.wakeups.delete(dev);
+      dev.kickQdisc(this.sim.now);
+    });
+  }
+
+  /** Every host, device and link, for the viewer and `--json` summaries. */
+  topology(): { hosts: { name: string; devices: ReturnType<Netdev['describe']>[] }[]; links: { a: string; b: string; kind: 'wire' | 'veth' }[] } {
+    const hosts = [...this.hosts.values()].map((h) => ({ name: h.name, devices: [...h.devices.values()].map((d) => d.describe()) }));
+    const links: { a: string; b: string; kind: 'wire' | 'veth' }[] = this.links.map((l) => ({ a: l.a.id, b: l.b.id, kind: 'wire' }));
+    const seen = new Set<Netdev>();
+    for (const h of this.hosts.values()) {
+      for (const d of h.devices.values()) {
+        if (d instanceof Veth && !seen.has(d.peer)) {
+          seen.add(d);
+          links.push({ a: d.id, b: d.peer.id, kind: 'veth' });
+        }
+      }
+    }
+    return { hosts, links };
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * A physical NIC: RX queues with sized rings spread by RSS (Toeplitz over the 5-tuple), one NAPI
+ * instance per queue bound to a CPU and polled with a budget of 64 (net/core/dev.c: napi_poll),
+ * native XDP per frame with the devmap flush at the end of the poll (xdp_do_flush), XDP_TX onto
+ * its own TX ring, and a TX ring drained at line rate onto the link. Models the shape of an mlx5/
+ * i40e driver's RX/TX paths, not any one driver's quirks.
+ */
+import { flowKey } from './packet/flow.ts';
+import { ToeplitzHasher } from './packet/rss.ts';
+import { begin, type Cpu, end, type Exec } from './cpu.ts';
+import { flushBulk, Netdev, type XdpBulk } from './netdev.ts';
+import type { Host } from './host.ts';
+import type { Network } from './network.ts';
+import type { Skb } from './skb.ts';
+
+/** NAPI_POLL_WEIGHT. */
+export const NAPI_BUDGET = 64;
+/** Preamble (8) + inter-frame gap (12) + FCS (4): bytes on the wire besides the frame. */
+const WIRE_OVERHEAD = 24;
+/** ETH_ZLEN: short frames are padded to 60 bytes (+ FCS). */
+const MIN_FRAME = 60;
+
+export interface NicOptions {
+  /** Line rate in bits per second. */
+  rate?: number;
+  rxQueues?: number;
+  rxRing?: number;
+  txRing?: number;
+  /** CPU of each RX queue's NAPI (default: queue i on CPU i mod nCpus). */
+  queueCpus?: number[];
+}
+
+interface RxQueue {
+  ring: Skb[];
+  cpu: Cpu;
+  scheduled: boolean;
+}
+
+export interface Link {
+  a: Nic;
+  b: Nic;
+  delayNs: number;
+}
+
+const rss = new ToeplitzHasher();
+
+export class Nic extends Netdev {
+  readonly kind = 'nic' as const;
+  readonly rate: number;
+  readonly rxRingSize: number;
+  readonly txRingSize: number;
+  readonly queues: RxQueue[];
+  link?: Link;
+  private txInFlight = 0;
+  private wireFreeAt = 0;
+
+  constructor(net: Network, host: Host, name: string, ifindex: number, mac: Uint8Array, opts: NicOptions = {}) {
+    super(net, host, name, ifindex, mac);
+    this.rate = opts.rate ?? 10e9;
+    this.rxRingSize = opts.rxRing ?? 1024;
+    this.txRingSize = opts.txRing ?? 1024;
+    const n = opts.rxQueues ?? 1;
+    this.queues = Array.from({ length: n }, (_, i) => ({ ring: [], cpu: net.cpu(opts.queueCpus?.[i] ?? i % net.cpus.length), scheduled: false }));
+  }
+
+  /** Serialisation time of a frame at line rate. */
+  wireTimeNs(len: number): number {
+    return Math.ceil(((Math.max(len, MIN_FRAME) + WIRE_OVERHEAD) * 8 * 1e9) / this.rate);
+  }
+
+  /** A frame arrives from the wire (or a traffic generator): RSS picks the RX queue. */
+  receiveFromWire(skb: Skb): void {
+    const now = this.net.sim.now;
+    this.count('rx_packets');
+    this.count('rx_bytes', skb.len);
+    if (!this.up) {
+      this.drop({ cpu: this.queues[0].cpu, t: now }, skb, 'nic-rx', 'device down');
+      return;
+    }
+    const fk = flowKey(skb.data);
+    const h = fk ? rss.hashFlow(fk) : 0;
+    if (skb.hash === 0) skb.hash = h;
+    const qi = this.queues.length === 1 ? 0 : h % this.queues.length;
+    const q = this.queues[qi];
+    if (q.ring.length >= this.rxRingSize) {
+      // The driver had no free RX descriptor: rx_missed_errors / rx_fifo_errors.
+      this.count('rx_missed_errors');
+      this.drop({ cpu: q.cpu, t: now }, skb, 'nic-rx', 'rx_ring_full');
+      return;
+    }
+    q.ring.push(skb);
+    if (this.net.trace.on) this.hop({ cpu: q.cpu, t: now }, skb, 'nic-rx', { verdict: `rxq ${qi}`, qlen: q.ring.length });
+    if (!q.scheduled) {
+      q.scheduled = true;
+      const at = Math.max(now + this.net.costs.napiScheduleNs, q.cpu.busyUntil);
+      this.net.sim.scheduleAt(Math.ceil(at), () => this.poll(qi));
+    }
+  }
+
+  /** napi_poll(): up to NAPI_BUDGET frames, then flush redirects; reschedule while work remains. */
+  private poll(qi: number): void {
+    const q = this.queues[qi];
+    const start = this.net.sim.now;
+    const x = begin(q.cpu, start);
+    const startT = x.t;
+    const bulks = new Map<Netdev, XdpBulk>();
+    const c = this.net.costs;
+    let done = 0;
+    while (done < NAPI_BUDGET && q.ring.length > 0) {
+      const skb = q.ring.shift() as Skb;
+      done++;
+      x.t += c.nicRxNs;
+      if (!this.nativeXdp(x, skb, qi, bulks)) continue;
+      x.t += c.skbBuildNs;
+      this.receiveSkb(x, skb, qi);
+    }
+    // xdp_do_flush(): redirected frames leave in bulks at the end of the poll.
+    for (const b of bulks.values()) flushBulk(x, b, this);
+    this.net.flushCpumaps(x);
+    end(x, startT);
+    if (q.ring.length > 0) this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(qi));
+    else q.scheduled = false;
+  }
+
+  protected override txReady(): boolean {
+    return this.txInFlight < this.txRingSize;
+  }
+
+  /** Put a frame on the TX ring; it leaves at line rate. False when the ring is full. */
+  private txEnqueue(x: Exec, skb: Skb, hook: 'nic-tx'): boolean {
+    if (this.txInFlight >= this.txRingSize) return false;
+    this.txInFlight++;
+    const startAt = Math.max(Math.ceil(x.t), this.wireFreeAt, this.net.sim.now);
+    const doneAt = startAt + this.wireTimeNs(skb.len);
+    this.wireFreeAt = doneAt;
+    this.net.sim.scheduleAt(doneAt, () => {
+      this.txInFlight--;
+      this.count('tx_packets');
+      this.count('tx_bytes', skb.len);
+      this.hop({ cpu: x.cpu, t: doneAt }, skb, hook, { verdict: 'sent', qlen: this.txInFlight });
+      const l = this.link;
+      if (l) {
+        const peer = l.a === this ? l.b : l.a;
+        this.net.sim.scheduleAt(doneAt + l.delayNs, () => peer.receiveFromWire(skb));
+      } else {
+        this.net.exitNetwork(this, skb, doneAt);
+      }
+      this.kickQdisc(doneAt);
+    });
+    return true;
+  }
+
+  protected driverXmit(x: Exec, skb: Skb): void {
+    if (!this.txEnqueue(x, skb, 'nic-tx')) this.drop(x, skb, 'nic-tx', 'tx_ring_full');
+  }
+
+  xdpXmit(x: Exec, frames: Skb[]): number {
+    let sent = 0;
+    for (const f of frames) {
+      if (!this.txEnqueue(x, f, 'nic-tx')) break;
+      sent++;
+    }
+    return sent;
+  }
+
+  override xmitRefusal(): string {
+    return 'tx ring full';
+  }
+
+  protected xdpTx(x: Exec, skb: Skb): void {
+    if (!this.txEnqueue(x, skb, 'nic-tx')) this.drop(x, skb, 'xdp-tx', 'xdp_tx ring full');
+  }
+}

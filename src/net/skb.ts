@@ -1,0 +1,116 @@
+/**
+ * A packet as the simulator carries it between hooks: the frame bytes (from the MAC header) and
+ * the sk_buff fields that programs and qdiscs see. Each packet has a unique id; clones and
+ * encapsulations keep the id of the packet they came from in `parent`, so one packet can be
+ * followed across rewrites and redirects. Models the parts of include/linux/skbuff.h that matter.
+ */
+
+let nextId = 1;
+
+/** Packet ids restart per simulation, for byte-identical traces. */
+export function resetPacketIds(): void {
+  nextId = 1;
+}
+
+export class Skb {
+  readonly id: number;
+  parent?: number;
+  /** Frame from the MAC header on. */
+  data: Uint8Array;
+  /** XDP metadata in front of the frame (data_meta..data), carried from XDP to tc. */
+  meta: Uint8Array = new Uint8Array(0);
+  mark = 0;
+  priority = 0;
+  tcClassid = 0;
+  tcIndex = 0;
+  hash = 0;
+  queueMapping = 0;
+  /** Hardware-accelerated VLAN tag (skb->vlan_tci / vlan_proto), when present. */
+  vlan?: { tci: number; proto: number };
+  readonly cb = new Uint8Array(20);
+  tstamp = 0n;
+  /** ifindex of the device the packet arrived on (skb->skb_iif). */
+  ingressIfindex = 0;
+  /** Simulated time the packet entered the network, for latency. */
+  readonly born: number;
+  /** Flow label for statistics ("udp 10.0.0.1:1 > 10.0.0.2:53"). */
+  flow?: string;
+
+  constructor(data: Uint8Array, born: number, parent?: Skb) {
+    this.id = nextId++;
+    this.data = data;
+    this.born = parent?.born ?? born;
+    if (parent) {
+      this.parent = parent.id;
+      this.flow = parent.flow;
+      this.mark = parent.mark;
+      this.priority = parent.priority;
+      this.tcClassid = parent.tcClassid;
+      this.hash = parent.hash;
+    }
+  }
+
+  get len(): number {
+    return this.data.length;
+  }
+
+  /** A copy with a new id (bpf_clone_redirect, broadcast): parent points here. */
+  clone(now: number): Skb {
+    const c = new Skb(this.data.slice(), now, this);
+    c.meta = this.meta.slice();
+    c.cb.set(this.cb);
+    c.vlan = this.vlan ? { ...this.vlan } : undefined;
+    return c;
+  }
+
+  /** What qdiscs see (src/net/qdisc's QdiscPacket). */
+  get flowHash(): number {
+    return this.hash;
+  }
+
+  /** ECN-capable transport (ECT(0)/ECT(1)) in the IPv4/IPv6 header. */
+  ecnCapable(): boolean {
+    const off = this.ipOffset();
+    if (off < 0) return false;
+    const ecn = this.data[off] >> 4 === 4 ? this.data[off + 1] & 3 : (this.data[off + 1] >> 4) & 3;
+    return ecn !== 0;
+  }
+
+  /** Set ECN CE (INET_ECN_set_ce), fixing the IPv4 header checksum incrementally. */
+  markCe(): boolean {
+    const off = this.ipOffset();
+    if (off < 0 || !this.ecnCapable()) return false;
+    const d = this.data;
+    if (d[off] >> 4 === 4) {
+      const old = (d[off] << 8) | d[off + 1];
+      d[off + 1] |= 3;
+      const neu = (d[off] << 8) | d[off + 1];
+      // RFC 1624: HC' = ~(~HC + ~m + m')
+      let sum = (~((d[off + 10] << 8) | d[off + 11]) & 0xffff) + (~old & 0xffff) + neu;
+      sum = (sum & 0xffff) + (sum >>> 16);
+      sum = (sum & 0xffff) + (sum >>> 16);
+      const c = ~sum & 0xffff;
+      d[off + 10] = c >> 8;
+      d[off + 11] = c & 0xff;
+    } else {
+      d[off + 1] |= 0x30;
+    }
+    return true;
+  }
+
+  /** Offset of the IP header behind Ethernet and VLAN tags, or -1. */
+  ipOffset(): number {
+    const d = this.data;
+    let off = 12;
+    if (d.length < 14) return -1;
+    let type = (d[off] << 8) | d[off + 1];
+    while ((type === 0x8100 || type === 0x88a8) && d.length >= off + 6) {
+      off += 4;
+      type = (d[off] << 8) | d[off + 1];
+    }
+    off += 2;
+    if (type === 0x0800 && d.length >= off + 20) return off;
+    if (type === 0x86dd && d.length >= off + 40) return off;
+    return -1;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A veth pair (drivers/net/veth.c). Without XDP on the receiving side, veth_xmit() hands the skb
+ * to the peer through netif_rx (the backlog of the sending CPU). With an XDP program on the peer,
+ * the peer runs NAPI over a 256-slot ptr_ring: frames are queued there, XDP runs in the peer's
+ * poll, XDP_TX bounces a frame back out to its peer, and frames redirected into a veth
+ * (ndo_xdp_xmit) go to its peer's ring — refused (-ENXIO) when the peer's NAPI is not running
+ * (no XDP program on it), the behaviour xdp-tools #421 describes.
+ */
+import { begin, end, type Exec } from './cpu.ts';
+import { flushBulk, Netdev, type XdpBulk } from './netdev.ts';
+import type { Skb } from './skb.ts';
+
+/** VETH_RING_SIZE. */
+export const VETH_RING_SIZE = 256;
+/** VETH_XDP_BATCH / NAPI budget. */
+const VETH_BUDGET = 64;
+
+export class Veth extends Netdev {
+  readonly kind = 'veth' as const;
+  peer!: Veth;
+  private readonly ring: Skb[] = [];
+  private scheduled = false;
+
+  override peerDev(): Netdev {
+    return this.peer;
+  }
+
+  /** The peer's NAPI runs only while it has an XDP program (veth_enable_xdp). */
+  private get napiEnabled(): boolean {
+    return this.xdp?.mode === 'native';
+  }
+
+  /** Queue frames on this device's ring (sent by the peer); false for each that did not fit. */
+  private ringPush(x: Exec, frames: Skb[]): number {
+    let n = 0;
+    for (const f of frames) {
+      if (this.ring.length >= VETH_RING_SIZE) break;
+      this.ring.push(f);
+      n++;
+    }
+    if (n > 0 && !this.scheduled) {
+      this.scheduled = true;
+      // napi_schedule on the CPU that transmitted: veth NAPI runs where the sender ran.
+      const cpu = x.cpu;
+      this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(cpu.id));
+    }
+    return n;
+  }
+
+  private poll(cpuId: number): void {
+    const cpu = this.net.cpu(cpuId);
+    const x = begin(cpu, this.net.sim.now);
+    const startT = x.t;
+    const bulks = new Map<Netdev, XdpBulk>();
+    let done = 0;
+    while (done < VETH_BUDGET && this.ring.length > 0) {
+      const skb = this.ring.shift() as Skb;
+      done++;
+      this.count('rx_packets');
+      this.count('rx_bytes', skb.len);
+      if (!this.nativeXdp(x, skb, 0, bulks)) continue;
+      x.t += this.net.costs.skbBuildNs;
+      this.receiveSkb(x, skb, 0);
+    }
+    for (const b of bulks.values()) flushBulk(x, b, this);
+    this.net.flushCpumaps(x);
+    end(x, startT);
+    if (this.ring.length > 0) this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(cpuId));
+    else this.scheduled = false;
+  }
+
+  /** veth_xmit: to the peer's ring when its NAPI runs, else to the peer's stack through the backlog. */
+  protected driverXmit(x: Exec, skb: Skb): void {
+    const peer = this.peer;
+    x.t += this.net.costs.vethXmitNs;
+    this.count('tx_packets');
+    this.count('tx_bytes', skb.len);
+    this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
+    if (!peer.up) {
+      this.drop(x, skb, 'veth-xmit', 'peer down');
+      return;
+    }
+    if (peer.napiEnabled) {
+      if (peer.ringPush(x, [skb]) === 0) this.drop(x, skb, 'veth-xmit', 'veth ring full');
+      return;
+    }
+    // netif_rx(): the peer receives on the backlog of this CPU, after the current work.
+    const cpu = x.cpu;
+    this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => {
+      const y = begin(cpu, this.net.sim.now);
+      const s = y.t;
+      peer.count('rx_packets');
+      peer.count('rx_bytes', skb.len);
+      peer.receiveSkb(y, skb, 0);
+      end(y, s);
+    });
+  }
+
+  /** ndo_xdp_xmit (veth_xdp_xmit): frames sent out of this device land on the peer's ring. */
+  xdpXmit(x: Exec, frames: Skb[]): number {
+    if (!this.peer.napiEnabled) return 0;
+    x.t += this.net.costs.vethXmitNs * frames.length;
+    this.count('tx_packets', frames.length);
+    return this.peer.ringPush(x, frames);
+  }
+
+  override xmitRefusal(): string {
+    return this.peer.napiEnabled ? 'veth ring full' : `veth peer ${this.peer.id} has no XDP program, its NAPI is off (ndo_xdp_xmit -ENXIO)`;
+  }
+
+  protected xdpTx(x: Exec, skb: Skb): void {
+    if (this.xdpXmit(x, [skb]) === 0) this.drop(x, skb, 'xdp-tx', this.xmitRefusal());
+  }
+}
