@@ -95,7 +95,9 @@ export class EventHeap implements CancelListener {
     if (this.cancelledInHeap > COMPACT_MIN && this.cancelledInHeap * 2 > this.n) this.compact();
   }
 
+  /** Drop every event; their handles then report `pending: false`. */
   clear(): void {
+    for (const ev of this.slots) if (ev !== undefined) ev.fn = null;
     this.slots = [];
     this.free = [];
     this.n = 0;

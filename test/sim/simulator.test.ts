@@ -140,6 +140,17 @@ describe('run control', () => {
     sim.run();
   });
 
+  it('clear() drops pending events; peekNextTime looks ahead', () => {
+    const sim = new Simulator();
+    const h = sim.schedule(5, () => {});
+    sim.schedule(3, () => {}).cancel();
+    expect(sim.peekNextTime()).toBe(5);
+    sim.clear();
+    expect(h.pending).toBe(false);
+    expect(sim.peekNextTime()).toBeUndefined();
+    expect(sim.run()).toEqual({ reason: 'empty', now: 0, processed: 0 });
+  });
+
   it('onEvent observes every executed event', () => {
     const sim = new Simulator();
     const seen: string[] = [];
