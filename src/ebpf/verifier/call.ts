@@ -168,12 +168,17 @@ function checkSizeArg(env: Env, regno: number, r: RegState, memArg: ArgType, zer
 
 /** check_func_arg(). */
 function checkFuncArg(env: Env, arg: number, proto: HelperProto, meta: CallMeta): void {
-  const a = proto.args[arg];
+  let a = proto.args[arg];
   const regno = arg + 1;
   const r = checkRegInit(env, regno);
   if (a === 'anything') return;
   if (a === 'unsupported') env.fail('unsupported', `${proto.name}#${proto.id}: argument R${regno} needs BTF-described objects chainlab does not model`);
   if ((r.type === 'pkt' || r.type === 'pkt_meta') && !proto.pktAccess) env.fail('helper_arg', 'helper access to the packet is not allowed');
+  // resolve_map_arg_type(): sockmap values are sockets.
+  if ((a === 'value' || a === 'uninit_value' || a === 'value_or_null') && meta.map && (meta.map.type === MAP.SOCKMAP || meta.map.type === MAP.SOCKHASH)) {
+    if (a !== 'value') env.fail('helper_arg', 'invalid arg_type for sockmap/sockhash');
+    a = 'btf_sock_common';
+  }
   const isNull = regIsNull(r);
   if (!(isNull && mayBeNull(a))) checkRegType(env, regno, r, a);
   if (isRelease(a)) {

@@ -176,7 +176,7 @@ function flowDissectorAccess(off: number, size: number, t: Rw): CtxAccess | unde
 
 // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex.
 const XDP_MD_SIZE = 24;
-const BPF_XDP_DEVMAP = 41;
+const BPF_XDP_DEVMAP = 33;
 
 function xdpAccess(off: number, size: number, t: Rw, attach: number): CtxAccess | undefined {
   if (attach !== BPF_XDP_DEVMAP && off === 20) return undefined;

@@ -47,7 +47,7 @@ function growStack(f: FuncState, depth: number): void {
 function checkStackAlign(env: Env, reg: RegState, off: number, size: number): void {
   if (size === 1) return;
   const t = tnumAdd(reg.var, tnumConst(BigInt(reg.off + off)));
-  if (!tnumIsAligned(t, size)) env.fail('stack_bounds', `misaligned stack access off ${tnumStr(reg.var)}+${reg.off}+${off} size ${size}`);
+  if (!tnumIsAligned(t, size)) env.fail('stack_bounds', `misaligned stack access off ${isConst(reg) ? BigInt.asIntN(64, reg.var.value) : tnumStr(reg.var)}+${reg.off}+${off} size ${size}`);
 }
 
 /** check_stack_access_within_bounds(). */

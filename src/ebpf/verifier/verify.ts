@@ -342,8 +342,7 @@ class Walker {
         checkMemAccess(env, insn.dst, insn.off, o.width, true, insn.src);
         return pc + 1;
       case 'st': {
-        const d = checkRegInit(env, insn.dst);
-        if (d.type === 'ctx') env.fail('ctx_access', `BPF_ST stores into R${insn.dst} ${regTypeStr(d)} is not allowed`);
+        checkRegInit(env, insn.dst);
         checkMemAccess(env, insn.dst, insn.off, o.width, true, -1, { imm: insn.imm });
         return pc + 1;
       }
