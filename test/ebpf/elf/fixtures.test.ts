@@ -53,6 +53,23 @@ const EXPECTED: Record<string, Expect> = {
       ['hops', 'BPF_MAP_TYPE_ARRAY', 4, 8, 4],
     ],
   },
+  xdp_redirect: {
+    license: 'GPL',
+    programs: [
+      ['xdp_devmap', 'xdp', XDP, 'BPF_XDP'],
+      ['xdp_ifindex', 'xdp', XDP, 'BPF_XDP'],
+      ['xdp_cpumap', 'xdp', XDP, 'BPF_XDP'],
+      ['xdp_tx_swap', 'xdp', XDP, 'BPF_XDP'],
+      ['xdp_pass', 'xdp', XDP, 'BPF_XDP'],
+      ['tc_redirect', 'tc', CLS],
+    ],
+    maps: [
+      ['tx_port', 'BPF_MAP_TYPE_DEVMAP', 4, 4, 8],
+      ['cpus', 'BPF_MAP_TYPE_CPUMAP', 4, 8, 4],
+      ['.bss', 'BPF_MAP_TYPE_ARRAY', 4, 8, 1],
+      ['.data', 'BPF_MAP_TYPE_ARRAY', 4, 4, 1],
+    ],
+  },
   xdp_encap: {
     license: 'GPL',
     programs: [
