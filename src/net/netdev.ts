@@ -82,6 +82,7 @@ export abstract class Netdev {
   }
 
   hop(x: Exec, skb: Skb, hook: Hook, extra: { verdict?: string; progs?: ProgOutcome; reason?: string; cost?: number; qlen?: number } = {}): void {
+    if (this.net.taps.size > 0) this.net.tap(this, hook, skb, x.t);
     if (!this.net.trace.on) return;
     this.net.trace.emit({
       type: 'hop',
@@ -201,6 +202,7 @@ export abstract class Netdev {
     if (this.xdp?.mode === 'generic') {
       if (!this.xdpVerdict(x, skb, rxQueue, this.xdp.prog, undefined, true)) return;
     }
+    if (this.net.taps.size > 0) this.net.tap(this, 'rx', skb, x.t);
     if (this.tcIngress.length > 0) {
       const v = this.runTcChain(x, skb, this.tcIngress, true);
       if (v === 'consumed') return;

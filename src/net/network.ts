@@ -11,6 +11,7 @@ import type { LiveProgram } from '../ebpf/runtime/runtime.ts';
 import { Runtime } from '../ebpf/runtime/runtime.ts';
 import type { Simulator } from '../sim/index.ts';
 import { TraceBus } from '../trace/bus.ts';
+import type { Hook } from '../trace/records.ts';
 import { Bridge } from './bridge.ts';
 import { begin, Cpu, end, type Exec } from './cpu.ts';
 import { Host } from './host.ts';
@@ -18,6 +19,14 @@ import type { Netdev, XdpMode } from './netdev.ts';
 import { type Link, Nic, type NicOptions } from './nic.ts';
 import { resetPacketIds, Skb } from './skb.ts';
 import { Veth } from './veth.ts';
+
+/**
+ * Where a capture can sit: any hop's hook (the frame as it leaves that hop), or tcpdump's two
+ * points — 'rx' in __netif_receive_skb_core (after XDP and generic XDP, before tc ingress) and
+ * 'tx' in dev_hard_start_xmit (after tc egress and the qdisc).
+ */
+export type TapPoint = Hook | 'rx' | 'tx';
+export const TCPDUMP_POINTS: readonly TapPoint[] = ['rx', 'tx'];
 
 /** CPU_MAP_BULK_SIZE. */
 export const CPU_MAP_BULK_SIZE = 8;
@@ -63,6 +72,8 @@ export class Network {
   readonly txCpu = new Cpu(-1);
   /** Latencies (ns) of delivered packets, in delivery order. */
   readonly latencies: number[] = [];
+  /** Packet captures by device id ("host/dev"): called at the hooks they asked for, with the frame. */
+  readonly taps = new Map<string, { points: ReadonlySet<TapPoint>; fn: (t: number, frame: Uint8Array, point: TapPoint) => void }[]>();
   private readonly cpumapQueues = new Map<string, CpumapQueue>();
   private readonly wakeups = new Map<Netdev, number>();
 
@@ -209,6 +220,22 @@ export class Network {
       }
       end(y, s);
     });
+  }
+
+  /**
+   * Capture frames at a device, like tcpdump -i: by default where the kernel's taps sit — frames
+   * arriving (after XDP, before tc ingress: the skb path's first hop) and leaving (at the driver).
+   */
+  addTap(devId: string, fn: (t: number, frame: Uint8Array, point: TapPoint) => void, points: readonly TapPoint[] = TCPDUMP_POINTS): void {
+    const l = this.taps.get(devId) ?? [];
+    l.push({ points: new Set(points), fn });
+    this.taps.set(devId, l);
+  }
+
+  tap(dev: Netdev, point: TapPoint, skb: Skb, t: number): void {
+    const l = this.taps.get(dev.id);
+    if (!l) return;
+    for (const tp of l) if (tp.points.has(point)) tp.fn(Math.round(t), skb.data, point);
   }
 
   /** Qdisc watchdog: kick the device's qdisc at time t (once per device and time). */

@@ -130,6 +130,7 @@ export class Nic extends Netdev {
   private txEnqueue(x: Exec, skb: Skb, hook: 'nic-tx'): boolean {
     if (this.txInFlight >= this.txRingSize) return false;
     this.txInFlight++;
+    if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     const startAt = Math.max(Math.ceil(x.t), this.wireFreeAt, this.net.sim.now);
     const doneAt = startAt + this.wireTimeNs(skb.len);
     this.wireFreeAt = doneAt;

@@ -76,6 +76,7 @@ export class Veth extends Netdev {
     this.count('tx_packets');
     this.count('tx_bytes', skb.len);
     this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
+    if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     if (!peer.up) {
       this.drop(x, skb, 'veth-xmit', 'peer down');
       return;
