@@ -180,7 +180,7 @@ export class Host {
     this.net.counters.add(`${this.name}/delivered`, 1);
     this.net.counters.add(`${this.name}/delivered/${what}`, 1);
     dev.hop(x, skb, 'local', { verdict: `deliver ${what}` });
-    this.net.recordDelivery(this, skb, x.t);
+    this.net.recordDelivery(dev, skb, x.t);
   }
 
   /** br_handle_frame: learn the source MAC, then forward to the known port or flood. */

@@ -104,6 +104,7 @@ export abstract class Netdev {
   }
 
   drop(x: Exec, skb: Skb, hook: Hook, reason: string): void {
+    this.net.record('dropped', this, skb, reason);
     this.count(`drop/${reason}`);
     this.net.counters.add(`${this.host.name}/drops/${reason}`, 1);
     this.hop(x, skb, 'drop', { reason: `${hook}: ${reason}` });
@@ -140,7 +141,7 @@ export abstract class Netdev {
         this.xdpRedirect(x, skb, out, bulks);
         return false;
       case XDP_DROP:
-        this.count('xdp_drop');
+        this.net.record('dropped', this, skb, 'XDP_DROP');
         return false;
       default:
         // XDP_ABORTED and unknown verdicts: dropped and traced (trace_xdp_exception).
@@ -242,7 +243,8 @@ export abstract class Netdev {
         case TC_ACT_OK:
           return 'continue';
         case TC_ACT_SHOT:
-          this.drop(x, skb, hook, out.error ? `tc program fault: ${out.error.detail}` : 'TC_ACT_SHOT');
+          if (out.error) this.drop(x, skb, hook, `tc program fault: ${out.error.detail}`);
+          else this.net.record('dropped', this, skb, 'TC_ACT_SHOT');
           x.t += c.skbFreeNs;
           return 'consumed';
         case TC_ACT_STOLEN:
@@ -316,19 +318,32 @@ export abstract class Netdev {
     }
     if (this.tcEgress.length > 0 && this.runTcChain(x, skb, this.tcEgress, false) === 'consumed') return;
     const q = this.qdisc;
-    if (!q) {
+    if (!q || q.bypass) {
       this.driverXmit(x, skb);
       return;
     }
     x.t += this.net.costs.qdiscNs;
     const r = q.enqueue(skb as never);
     this.hop(x, skb, 'qdisc', { verdict: r === 'ok' ? 'enqueue' : 'drop', qlen: q.stats().qlen });
-    if (r !== 'ok') {
-      this.count('qdisc/drop');
-      this.net.counters.add(`${this.host.name}/drops/qdisc`, 1);
-      return;
-    }
+    if (r !== 'ok') return; // counted by the qdisc's drop event (setQdisc)
     this.kickQdisc(x.t);
+  }
+
+  /** Install the root qdisc; shapers wake the device when they may send again (qdisc_watchdog). */
+  setQdisc(q: Qdisc | undefined): void {
+    this.qdisc = q;
+    if (!q) return;
+    q.onWatchdog = (t) => this.net.wakeAt(this, t);
+    // Drops (on enqueue, or by AQM at dequeue) and ECN marks are counted where they happen.
+    q.onEvent = (ev) => {
+      if (ev.kind === 'drop') {
+        const skb = ev.pkt as unknown as Skb;
+        this.net.record('dropped', this, skb, ev.reason ?? 'QDISC_DROP');
+        this.count(`qdisc/drop/${ev.reason ?? 'drop'}`);
+        this.net.counters.add(`${this.host.name}/drops/qdisc`, 1);
+        if (this.net.trace.on) this.hop({ cpu: this.net.txCpu, t: this.net.sim.now }, skb, 'drop', { reason: `qdisc ${q.kind}: ${ev.reason ?? 'drop'}` });
+      } else if (ev.kind === 'mark') this.count('qdisc/ecn_mark');
+    };
   }
 
   /** Pull from the qdisc while the driver has room (qdisc_run); devices without flow control send at once. */

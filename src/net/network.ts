@@ -31,6 +31,17 @@ export const TCPDUMP_POINTS: readonly TapPoint[] = ['rx', 'tx'];
 /** CPU_MAP_BULK_SIZE. */
 export const CPU_MAP_BULK_SIZE = 8;
 
+/** Where packets ended, aggregated: delivered or dropped, where, which traffic and flow, why. */
+export interface LedgerEntry {
+  outcome: 'delivered' | 'dropped' | 'left';
+  host: string;
+  dev: string;
+  traffic?: string;
+  flow?: string;
+  reason?: string;
+  count: number;
+}
+
 export class Counters {
   private readonly m = new Map<string, number>();
   add(name: string, n = 1): void {
@@ -72,6 +83,8 @@ export class Network {
   readonly txCpu = new Cpu(-1);
   /** Latencies (ns) of delivered packets, in delivery order. */
   readonly latencies: number[] = [];
+  /** Packet outcomes by (outcome, host, dev, traffic, flow, reason). */
+  readonly ledger = new Map<string, LedgerEntry>();
   /** Packet captures by device id ("host/dev"): called at the hooks they asked for, with the frame. */
   readonly taps = new Map<string, { points: ReadonlySet<TapPoint>; fn: (t: number, frame: Uint8Array, point: TapPoint) => void }[]>();
   private readonly cpumapQueues = new Map<string, CpumapQueue>();
@@ -180,11 +193,20 @@ export class Network {
   exitNetwork(dev: Netdev, skb: Skb, at: number): void {
     this.counters.add(`${dev.id}/egress_out`, 1);
     this.latencies.push(at - skb.born);
+    this.record('left', dev, skb);
   }
 
-  recordDelivery(_host: Host, skb: Skb, at: number): void {
+  recordDelivery(dev: Netdev, skb: Skb, at: number): void {
     this.latencies.push(Math.round(at) - skb.born);
-    if (skb.flow) this.counters.add(`flow/${skb.flow}/delivered`, 1);
+    this.record('delivered', dev, skb);
+  }
+
+  /** Count where a packet ended (aggregated: memory grows with distinct flows, not packets). */
+  record(outcome: LedgerEntry['outcome'], dev: Netdev, skb: Skb, reason?: string): void {
+    const k = `${outcome}|${dev.id}|${skb.traffic ?? ''}|${skb.flow ?? ''}|${reason ?? ''}`;
+    const e = this.ledger.get(k);
+    if (e) e.count++;
+    else this.ledger.set(k, { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow: skb.flow, reason, count: 1 });
   }
 
   /** XDP_REDIRECT into a cpumap: bulk per entry; flushed at the end of the NAPI poll. */

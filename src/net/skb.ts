@@ -33,8 +33,10 @@ export class Skb {
   ingressIfindex = 0;
   /** Simulated time the packet entered the network, for latency. */
   readonly born: number;
-  /** Flow label for statistics ("udp 10.0.0.1:1 > 10.0.0.2:53"). */
+  /** Flow 5-tuple at injection, for statistics and expectations ("udp 10.0.0.1:1 > 10.0.0.2:53"). */
   flow?: string;
+  /** Name of the traffic source that sent it. */
+  traffic?: string;
 
   constructor(data: Uint8Array, born: number, parent?: Skb) {
     this.id = nextId++;
@@ -43,6 +45,7 @@ export class Skb {
     if (parent) {
       this.parent = parent.id;
       this.flow = parent.flow;
+      this.traffic = parent.traffic;
       this.mark = parent.mark;
       this.priority = parent.priority;
       this.tcClassid = parent.tcClassid;
