@@ -83,6 +83,10 @@ export class Network {
   readonly txCpu = new Cpu(-1);
   /** Latencies (ns) of delivered packets, in delivery order. */
   readonly latencies: number[] = [];
+  /** Latencies of delivered packets by "host/dev|traffic|flow". */
+  readonly latencyBy = new Map<string, number[]>();
+  /** Called for every injected packet (expectations that follow a packet's path use it). */
+  onInject: ((skb: Skb) => void) | undefined = undefined;
   /** Packet outcomes by (outcome, host, dev, traffic, flow, reason). */
   readonly ledger = new Map<string, LedgerEntry>();
   /** Packet captures by device id ("host/dev"): called at the hooks they asked for, with the frame. */
@@ -175,10 +179,12 @@ export class Network {
   }
 
   /** A frame enters from the wire at `dev` (a NIC) or is sent by its host out of `dev` (other devices). */
-  inject(dev: Netdev, bytes: Uint8Array, flow?: string): Skb {
+  inject(dev: Netdev, bytes: Uint8Array, meta: { traffic?: string; flow?: string } = {}): Skb {
     const skb = new Skb(bytes, this.sim.now);
-    skb.flow = flow;
+    skb.flow = meta.flow;
+    skb.traffic = meta.traffic;
     this.counters.add('injected', 1);
+    this.onInject?.(skb);
     if (dev instanceof Nic) dev.receiveFromWire(skb);
     else {
       const x = begin(this.cpus[0], this.sim.now);
@@ -197,7 +203,12 @@ export class Network {
   }
 
   recordDelivery(dev: Netdev, skb: Skb, at: number): void {
-    this.latencies.push(Math.round(at) - skb.born);
+    const lat = Math.round(at) - skb.born;
+    this.latencies.push(lat);
+    const k = `${dev.id}|${skb.traffic ?? ''}|${skb.flow ?? ''}`;
+    const l = this.latencyBy.get(k);
+    if (l) l.push(lat);
+    else this.latencyBy.set(k, [lat]);
     this.record('delivered', dev, skb);
   }
 
