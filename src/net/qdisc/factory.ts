@@ -184,6 +184,7 @@ function htbClass(q: Htb, c: HtbClassSpec, sched: Scheduler, dev: QdiscDevice): 
 }
 
 const FLAG_OPTS: Record<string, [string, unknown]> = { ecn: ['ecn', true], noecn: ['ecn', false] };
+// counts tc reads with get_u32(); a "limit" with a unit (tbf, bfifo) stays a size string
 const NUMERIC_OPTS = new Set(['limit', 'flows', 'drop_batch', 'r2q', 'direct_qlen', 'overhead', 'prio']);
 const ALIASES: Record<string, string> = { buffer: 'burst', maxburst: 'burst', minburst: 'mtu' };
 
@@ -203,7 +204,7 @@ export function parseQdiscArgs(args: string): QdiscSpec {
     const key = ALIASES[w] ?? w;
     const v = words[++i];
     if (v === undefined) throw new QdiscSpecError(`qdisc ${kind}`, `option "${w}" needs a value`);
-    spec[key] = NUMERIC_OPTS.has(key) ? Number(v) : v;
+    spec[key] = NUMERIC_OPTS.has(key) && /^\d+$/.test(v) ? Number(v) : v;
   }
   return spec as unknown as QdiscSpec;
 }
