@@ -125,13 +125,21 @@ function kernelRun(tcArgs: string[][], sender: { n: number; gapNs: number; paylo
 }
 
 /** The model, fed the same send times; packets leave as soon as the qdisc allows (veth is fast). */
-function modelRun(spec: QdiscSpec, times: number[], payload: number, classOf: (i: number) => number = () => 0): { q: Qdisc; wire: Wire } {
+function modelRun(spec: QdiscSpec | string, times: number[], payload: number, classOf: (i: number) => number = () => 0): { q: Qdisc; wire: Wire } {
   const sim = new Simulator();
   const q = createQdisc(spec, sim);
   const wire = new Wire(sim, q, 100e9);
   times.forEach((t, i) => sim.scheduleAt(t, () => wire.send(new P(payload + HDR, 0, 0, classOf(i)))));
   sim.run();
   return { q, wire };
+}
+
+/** Whether this kernel can instantiate a qdisc kind (a module may be missing). */
+function kernelHasQdisc(kind: string): boolean {
+  spawnSync('tc', ['-n', NS_A, 'qdisc', 'del', 'dev', 'va', 'root']);
+  const r = spawnSync('tc', ['-n', NS_A, 'qdisc', 'add', 'dev', 'va', 'root', kind], { encoding: 'utf8' });
+  spawnSync('tc', ['-n', NS_A, 'qdisc', 'del', 'dev', 'va', 'root']);
+  return r.status === 0;
 }
 
 const near = (a: number, b: number, abs: number, rel: number): boolean => Math.abs(a - b) <= Math.max(abs, rel * Math.max(a, b));
@@ -156,6 +164,26 @@ describe.skipIf(skipReason !== undefined)('qdiscs against the kernel (veth in ne
     expect(near(m.packets, k.qdisc.packets, 2, tol)).toBe(true);
     expect(near(m.drops, k.qdisc.drops, 2, tol)).toBe(true);
     expect(k.qdisc.bytes).toBe(k.qdisc.packets * (s.payload + HDR));
+  });
+
+  it('fq_codel behind tbf: CoDel drops an unresponsive flow at 2× the rate', (ctx) => {
+    if (!kernelHasQdisc('fq_codel')) {
+      console.warn('[qdisc kernel comparison] SKIPPED fq_codel: this kernel has no sch_fq_codel');
+      ctx.skip();
+    }
+    const tc = [
+      ['qdisc', 'add', 'dev', 'va', 'root', 'handle', '1:', 'tbf', 'rate', '10mbit', 'burst', '10k', 'limit', '1000000'],
+      ['qdisc', 'add', 'dev', 'va', 'parent', '1:1', 'handle', '10:', 'fq_codel'],
+    ];
+    const s = { n: 2400, gapNs: 416_800, payload: 1000, ports: [9] };
+    const k = kernelRun(tc, s);
+    const { q } = modelRun({ kind: 'tbf', rate: '10mbit', burst: '10k', limit: 1_000_000, qdisc: { kind: 'fq_codel' } }, k.times, s.payload);
+    const m = q.stats();
+    console.log(`[kernel vs model] tbf+fq_codel: sent ${k.qdisc.packets}/${m.packets} dropped ${k.qdisc.drops}/${m.drops}`);
+    expect(k.qdisc.packets + k.qdisc.drops).toBe(s.n);
+    expect(m.drops).toBeGreaterThan(0);
+    expect(near(m.drops, k.qdisc.drops, 3, 0.1)).toBe(true);
+    expect(near(m.packets, k.qdisc.packets, 3, 0.03)).toBe(true);
   });
 
   it('htb 30/70 of 10mbit with u32 classification and pfifo leaves', () => {
