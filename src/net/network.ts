@@ -185,6 +185,7 @@ export class Network {
     skb.traffic = meta.traffic;
     this.counters.add('injected', 1);
     this.onInject?.(skb);
+    if (this.trace.on) this.trace.emit({ type: 'hop', t: this.sim.now, pkt: skb.id, host: dev.host.name, dev: dev.name, hook: 'wire', verdict: dev instanceof Nic ? 'arrive' : 'send', len: skb.len, flow: meta.flow, traffic: meta.traffic });
     if (dev instanceof Nic) dev.receiveFromWire(skb);
     else {
       const x = begin(this.cpus[0], this.sim.now);

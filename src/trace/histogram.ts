@@ -36,6 +36,10 @@ export function formatHistogram(h: ReturnType<typeof log2Histogram>, width = 40)
   return h.map((b) => `${`[${fmtNs(b.lo)}, ${fmtNs(b.hi)})`.padEnd(22)} ${String(b.count).padStart(8)} |${'@'.repeat(Math.round((b.count / max) * width)).padEnd(width)}|`);
 }
 
+export function formatNs(ns: number): string {
+  return fmtNs(ns);
+}
+
 export function fmtNs(ns: number): string {
   if (ns >= 1e9) return `${+(ns / 1e9).toFixed(3)}s`;
   if (ns >= 1e6) return `${+(ns / 1e6).toFixed(3)}ms`;

@@ -65,6 +65,9 @@ export interface HopRecord {
   len: number;
   /** trace_printk lines emitted by the programs of this hop. */
   printk?: string[];
+  /** On the packet's first hop ('wire'): its 5-tuple and the traffic source that sent it. */
+  flow?: string;
+  traffic?: string;
 }
 
 /** A periodic counter sample, for charts (throughput, drops, latency, CPU). */
