@@ -99,6 +99,17 @@ function int(where: string, key: string, v: unknown, min = 0): number {
 
 export function createQdisc(spec: QdiscSpec | string, sched: Scheduler, dev: QdiscDevice = {}): Qdisc {
   const s = typeof spec === 'string' ? parseQdiscArgs(spec) : spec;
+  try {
+    return build(s, sched, dev);
+  } catch (e) {
+    if (e instanceof QdiscSpecError) throw e;
+    // a model's own configuration check (TbfConfigError, HtbConfigError, RangeError)
+    const msg = (e as Error).message.replace(new RegExp(`^${s.kind}: `), '');
+    throw new QdiscSpecError(`qdisc ${s.kind}`, msg, { cause: e });
+  }
+}
+
+function build(s: QdiscSpec, sched: Scheduler, dev: QdiscDevice): Qdisc {
   const where = `qdisc ${s.kind}`;
   if (!(s.kind in KEYS)) throw new QdiscSpecError('qdisc', `unknown kind "${(s as { kind: string }).kind}" (known: ${Object.keys(KEYS).join(', ')})`);
   checkKeys(where, s, KEYS[s.kind]);
