@@ -135,7 +135,8 @@ describe('htb configuration', () => {
 
   it('refuses bad trees', () => {
     const sim = new Simulator();
-    expect(() => createQdisc({ kind: 'htb', classes: [{ classid: '1:10', parent: '1:5', rate: '1mbit' }] }, sim)).toThrow(HtbConfigError);
+    expect(() => createQdisc({ kind: 'htb', classes: [{ classid: '1:10', parent: '1:5', rate: '1mbit' }] }, sim)).toThrow(/parent class 1:5 of 1:10 does not exist/);
+    expect(() => new Htb(sim, { classes: [{ classid: 0x10010, parent: 0x10005, rate: 1e6 }] })).toThrow(HtbConfigError);
     expect(() => createQdisc({ kind: 'htb', classes: [{ classid: '2:10', rate: '1mbit' }] }, sim)).toThrow(/invalid classid 2:10/);
     expect(() => createQdisc({ kind: 'htb', classes: [{ classid: '1:10', rate: '1mbt' }] }, sim)).toThrow(/htb class 1:10: rate: invalid rate "1mbt"/);
     expect(() => createQdisc({ kind: 'htb', classes: [{ classid: '1:10', rate: '1mbit', colour: 'red' } as HtbClassSpec] }, sim)).toThrow(/unknown option "colour"/);
