@@ -12,6 +12,7 @@ import { lineAt } from '../ebpf/elf/spec.ts';
 import type { ClonedPacket, ProgEnv, RedirectTarget } from '../ebpf/runtime/env.ts';
 import type { Host as HostPort } from '../ebpf/runtime/host.ts';
 import type { LiveProgram, Runtime } from '../ebpf/runtime/runtime.ts';
+import { resetSkbState } from '../ebpf/helpers/index.ts';
 import type { VmError } from '../ebpf/vm/engine.ts';
 import type { ProgStep } from '../trace/records.ts';
 import type { CostProfile } from '../cost/profile.ts';
@@ -60,13 +61,22 @@ class HookEnv implements ProgEnv {
   }
 }
 
-function outcome(rt: Runtime, prog: LiveProgram, env: HookEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
+/** "file.c:42" of a program's instruction, memoised: the trace asks for it on every run. */
+const lineMemo = new WeakMap<LiveProgram, Map<number, string | undefined>>();
+function lineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
+  if (pc === undefined) return undefined;
+  let m = lineMemo.get(prog);
+  if (!m) lineMemo.set(prog, (m = new Map()));
+  if (m.has(pc)) return m.get(pc);
+  const li = lineAt(prog.spec, pc);
+  const s = li && li.line ? `${li.file.replace(/^\.\//, '')}:${li.line}` : undefined;
+  m.set(pc, s);
+  return s;
+}
+
+function outcome(prog: LiveProgram, env: HookEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
   const r = prog.run(env, args);
-  const steps: ProgStep[] = r.steps.map((s) => {
-    const live = [...prog.object.programs.values()].find((p) => p.name === s.name) ?? prog;
-    const li = s.exitPc !== undefined ? lineAt(live.spec, s.exitPc) : undefined;
-    return { prog: s.name, insns: s.insns, line: li && li.line ? `${li.file.replace(/^\.\//, '')}:${li.line}` : undefined };
-  });
+  const steps: ProgStep[] = r.steps.map((s) => ({ prog: s.name, insns: s.insns, line: lineOf(prog.object.programs.get(s.name) ?? prog, s.exitPc) }));
   const v = r.r0 ?? 0n;
   return {
     verdict: signed ? Number(BigInt.asIntN(32, v)) : Number(BigInt.asUintN(32, v)),
@@ -79,8 +89,44 @@ function outcome(rt: Runtime, prog: LiveProgram, env: HookEnv, costs: CostProfil
   };
 }
 
+/**
+ * Buffers and contexts reused from one program run to the next: the datapath runs one program
+ * at a time and copies what it needs out before anything else runs, so allocating a page-sized
+ * xdp_buff and its memory regions per packet would only feed the garbage collector.
+ */
+export class HookScratch {
+  private xdpPkt?: PacketBuf;
+  private xdpCtx?: XdpCtx;
+  private readonly skb = new Map<string, { pkt: PacketBuf; ctx: SkbCtx }>();
+  constructor(private readonly rt: Runtime) {}
+
+  xdp(frame: Uint8Array, meta: Uint8Array, ifindex: number, rxQueue: number): { pkt: PacketBuf; ctx: XdpCtx } {
+    if (!this.xdpPkt || !this.xdpCtx) {
+      this.xdpPkt = new PacketBuf(this.rt.mem, frame, { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: 4096 });
+      this.xdpCtx = new XdpCtx(this.rt.mem, this.xdpPkt);
+    }
+    this.xdpPkt.reset(frame, XDP_PACKET_HEADROOM, meta);
+    this.xdpCtx.reset(this.xdpPkt, ifindex, rxQueue);
+    return { pkt: this.xdpPkt, ctx: this.xdpCtx };
+  }
+
+  tc(progType: string, frame: Uint8Array, meta: Uint8Array): { pkt: PacketBuf; ctx: SkbCtx } {
+    let e = this.skb.get(progType);
+    if (!e) {
+      const pkt = new PacketBuf(this.rt.mem, frame, { headroom: SKB_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE });
+      e = { pkt, ctx: new SkbCtx(this.rt.mem, pkt, progType) };
+      this.skb.set(progType, e);
+    }
+    e.pkt.reset(frame, SKB_HEADROOM + meta.length, meta);
+    e.ctx.reset(e.pkt);
+    resetSkbState(e.ctx);
+    return e;
+  }
+}
+
 /** Run an XDP program on the frame; the skb's bytes and metadata take the program's changes. */
 export function runXdp(
+  scratch: HookScratch,
   rt: Runtime,
   host: HostPort,
   costs: CostProfile,
@@ -88,27 +134,19 @@ export function runXdp(
   skb: Skb,
   where: { ifindex: number; rxQueue: number; cpu: number },
 ): ProgOutcome {
-  const pkt = new PacketBuf(rt.mem, skb.data, { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: 4096 });
-  if (skb.meta.length) {
-    pkt.buf.set(skb.meta, pkt.data - skb.meta.length);
-    pkt.dataMeta = pkt.data - skb.meta.length;
-    pkt.sync();
-  }
-  const xdp = new XdpCtx(rt.mem, pkt, { ingress_ifindex: where.ifindex, rx_queue_index: where.rxQueue });
-  try {
-    const env = new HookEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, xdp);
-    const out = outcome(rt, prog, env, costs, [xdp.addr], false);
-    skb.data = pkt.bytes().slice();
-    skb.meta = pkt.meta().slice();
-    return out;
-  } finally {
-    xdp.release();
-    pkt.release();
-  }
+  const { pkt, ctx } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
+  const env = new HookEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
+  const out = outcome(prog, env, costs, [ctx.addr], false);
+  skb.data = pkt.bytes().slice();
+  skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
+  return out;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Run a tc (SCHED_CLS, direct-action) program on the skb; skb fields the program may write are copied back. */
 export function runTc(
+  scratch: HookScratch,
   rt: Runtime,
   host: HostPort,
   costs: CostProfile,
@@ -116,14 +154,8 @@ export function runTc(
   skb: Skb,
   where: { ifindex: number; ingress: boolean; cpu: number; pktType: number },
 ): ProgOutcome {
-  const pkt = new PacketBuf(rt.mem, skb.data, { headroom: SKB_HEADROOM + skb.meta.length, tailroom: SKB_SHARED_INFO_SIZE, metaLen: 0 });
-  if (skb.meta.length) {
-    pkt.buf.set(skb.meta, pkt.data - skb.meta.length);
-    pkt.dataMeta = pkt.data - skb.meta.length;
-    pkt.sync();
-  }
-  const ctx = new SkbCtx(rt.mem, pkt, prog.progType);
-  try {
+  const { pkt, ctx } = scratch.tc(prog.progType, skb.data, skb.meta);
+  {
     const et = skb.data.length >= 14 ? (skb.data[12] << 8) | skb.data[13] : 0;
     ctx.protocol = et;
     ctx.set('pkt_type', where.pktType);
@@ -144,9 +176,9 @@ export function runTc(
     ctx.bytes.set(skb.cb, 48);
     ctx.setU64('tstamp', skb.tstamp);
     const env = new HookEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
-    const out = outcome(rt, prog, env, costs, [ctx.addr], true);
+    const out = outcome(prog, env, costs, [ctx.addr], true);
     skb.data = pkt.bytes().slice();
-    skb.meta = pkt.meta().slice();
+    skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
     skb.mark = ctx.get('mark');
     skb.priority = ctx.get('priority');
     skb.queueMapping = ctx.get('queue_mapping');
@@ -157,9 +189,6 @@ export function runTc(
     skb.cb.set(ctx.bytes.subarray(48, 68));
     skb.vlan = ctx.get('vlan_present') ? { tci: ctx.get('vlan_tci'), proto: ((ctx.get('vlan_proto') & 0xff) << 8) | (ctx.get('vlan_proto') >> 8) } : undefined;
     return out;
-  } finally {
-    ctx.release();
-    pkt.release();
   }
 }
 

@@ -12,7 +12,7 @@ import type { Qdisc } from './qdisc/base.ts';
 import { type Exec } from './cpu.ts';
 import { runTc, runXdp, tcVerdictName, xdpVerdictName, type ProgOutcome } from './hooks.ts';
 import type { Host } from './host.ts';
-import type { Network } from './network.ts';
+import type { Cell, Network } from './network.ts';
 import type { Skb } from './skb.ts';
 import type { Hook } from '../trace/records.ts';
 
@@ -33,6 +33,9 @@ export interface XdpBulk {
 export const DEV_MAP_BULK_SIZE = 16;
 /** Reclassify loops before tc gives up (net/sched/cls_api.c: max_reclassify_loop). */
 const MAX_RECLASSIFY = 4;
+
+/** Counter names per XDP verdict, so the hot path builds no strings. */
+const XDP_COUNTER = ['xdp/XDP_ABORTED', 'xdp/XDP_DROP', 'xdp/XDP_PASS', 'xdp/XDP_TX', 'xdp/XDP_REDIRECT'];
 
 const PACKET_HOST = 0;
 const PACKET_BROADCAST = 1;
@@ -77,8 +80,13 @@ export abstract class Netdev {
   /** XDP_TX: the frame leaves through the device it came from. */
   protected abstract xdpTx(x: Exec, skb: Skb): void;
 
+  private readonly cells = new Map<string, Cell>();
+
+  /** Add to this device's counter `name` ("host/dev/name"); the cell is looked up once per name. */
   count(name: string, n = 1): void {
-    this.net.counters.add(`${this.id}/${name}`, n);
+    let c = this.cells.get(name);
+    if (!c) this.cells.set(name, (c = this.net.counters.cell(`${this.id}/${name}`)));
+    c.v += n;
   }
 
   hop(x: Exec, skb: Skb, hook: Hook, extra: { verdict?: string; progs?: ProgOutcome; reason?: string; cost?: number; qlen?: number } = {}): void {
@@ -123,13 +131,13 @@ export abstract class Netdev {
   /** Run the XDP program and act on its verdict. Generic XDP acts on an skb and transmits at once. */
   private xdpVerdict(x: Exec, skb: Skb, rxQueue: number, prog: LiveProgram, bulks: Map<Netdev, XdpBulk> | undefined, generic: boolean): boolean {
     const c = this.net.costs;
-    const out = runXdp(this.net.runtime, this.host.port, c, prog, skb, { ifindex: this.ifindex, rxQueue, cpu: x.cpu.id });
+    const out = runXdp(this.net.scratch, this.net.runtime, this.host.port, c, prog, skb, { ifindex: this.ifindex, rxQueue, cpu: x.cpu.id });
     x.t += out.cost + (generic ? c.genericXdpNs : 0);
     // An engine error is what the kernel's verifier would have prevented; treat as XDP_ABORTED and say why.
     const v = out.error ? XDP_ABORTED : out.verdict;
     const name = xdpVerdictName(v);
-    this.count(`xdp/${name}`);
-    this.hop(x, skb, 'xdp', { verdict: name, progs: out, cost: out.cost });
+    this.count(XDP_COUNTER[v] ?? `xdp/${name}`);
+    if (this.net.trace.on || this.net.taps.size > 0) this.hop(x, skb, 'xdp', { verdict: name, progs: out, cost: out.cost });
     switch (v) {
       case XDP_PASS:
         return true;
@@ -232,7 +240,7 @@ export abstract class Netdev {
     let loops = 0;
     for (let i = 0; i < chain.length; i++) {
       const f = chain[i];
-      const out = runTc(this.net.runtime, this.host.port, c, f.prog, skb, { ifindex: this.ifindex, ingress, cpu: x.cpu.id, pktType: ingress ? this.pktType(skb) : 4 /* PACKET_OUTGOING */ });
+      const out = runTc(this.net.scratch, this.net.runtime, this.host.port, c, f.prog, skb, { ifindex: this.ifindex, ingress, cpu: x.cpu.id, pktType: ingress ? this.pktType(skb) : 4 /* PACKET_OUTGOING */ });
       x.t += out.cost;
       const v = out.error ? TC_ACT_SHOT : out.verdict;
       const name = tcVerdictName(v);

@@ -14,6 +14,7 @@ import { TraceBus } from '../trace/bus.ts';
 import type { Hook } from '../trace/records.ts';
 import { Bridge } from './bridge.ts';
 import { begin, Cpu, end, type Exec } from './cpu.ts';
+import { HookScratch } from './hooks.ts';
 import { Host } from './host.ts';
 import type { Netdev, XdpMode } from './netdev.ts';
 import { type Link, Nic, type NicOptions } from './nic.ts';
@@ -42,17 +43,27 @@ export interface LedgerEntry {
   count: number;
 }
 
+/** A counter a hot path keeps a reference to, so counting is one addition. */
+export interface Cell {
+  v: number;
+}
+
 export class Counters {
-  private readonly m = new Map<string, number>();
+  private readonly m = new Map<string, Cell>();
   add(name: string, n = 1): void {
-    this.m.set(name, (this.m.get(name) ?? 0) + n);
+    this.cell(name).v += n;
+  }
+  cell(name: string): Cell {
+    let c = this.m.get(name);
+    if (!c) this.m.set(name, (c = { v: 0 }));
+    return c;
   }
   get(name: string): number {
-    return this.m.get(name) ?? 0;
+    return this.m.get(name)?.v ?? 0;
   }
   /** Every counter, sorted by name (deterministic output). */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries([...this.m.entries()].filter(([, c]) => c.v !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, c]) => [k, c.v]));
   }
 }
 
@@ -74,6 +85,8 @@ let macCounter = 0;
 export class Network {
   readonly runtime: Runtime;
   readonly costs: CostProfile;
+  /** Contexts and buffers the hooks reuse from run to run. */
+  readonly scratch: HookScratch;
   readonly trace = new TraceBus();
   readonly counters = new Counters();
   readonly cpus: Cpu[];
@@ -87,8 +100,8 @@ export class Network {
   readonly latencyBy = new Map<string, number[]>();
   /** Called for every injected packet (expectations that follow a packet's path use it). */
   onInject: ((skb: Skb) => void) | undefined = undefined;
-  /** Packet outcomes by (outcome, host, dev, traffic, flow, reason). */
-  readonly ledger = new Map<string, LedgerEntry>();
+  /** Packet outcomes by (outcome, host, dev, traffic, flow, reason): device+outcome+reason, then traffic+flow. */
+  private readonly outcomes = new Map<Netdev, Map<string, Map<string, LedgerEntry>>>();
   /** Packet captures by device id ("host/dev"): called at the hooks they asked for, with the frame. */
   readonly taps = new Map<string, { points: ReadonlySet<TapPoint>; fn: (t: number, frame: Uint8Array, point: TapPoint) => void }[]>();
   private readonly cpumapQueues = new Map<string, CpumapQueue>();
@@ -104,6 +117,7 @@ export class Network {
     this.cpus = Array.from({ length: n }, (_, i) => new Cpu(i));
     this.costs = costProfile(opts.costs);
     this.runtime = opts.runtime ?? new Runtime({ nCpus: n });
+    this.scratch = new HookScratch(this.runtime);
   }
 
   cpu(id: number): Cpu {
@@ -215,10 +229,22 @@ export class Network {
 
   /** Count where a packet ended (aggregated: memory grows with distinct flows, not packets). */
   record(outcome: LedgerEntry['outcome'], dev: Netdev, skb: Skb, reason?: string): void {
-    const k = `${outcome}|${dev.id}|${skb.traffic ?? ''}|${skb.flow ?? ''}|${reason ?? ''}`;
-    const e = this.ledger.get(k);
+    let byDev = this.outcomes.get(dev);
+    if (!byDev) this.outcomes.set(dev, (byDev = new Map()));
+    const ok = reason === undefined ? outcome : outcome + '|' + reason;
+    let byFlow = byDev.get(ok);
+    if (!byFlow) byDev.set(ok, (byFlow = new Map()));
+    const fk = skb.ledgerKey;
+    const e = byFlow.get(fk);
     if (e) e.count++;
-    else this.ledger.set(k, { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow: skb.flow, reason, count: 1 });
+    else byFlow.set(fk, { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow: skb.flow, reason, count: 1 });
+  }
+
+  /** Every outcome entry (deterministic order: devices, then outcomes and flows as first seen). */
+  get ledger(): LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    for (const byDev of this.outcomes.values()) for (const byFlow of byDev.values()) for (const e of byFlow.values()) out.push(e);
+    return out;
   }
 
   /** XDP_REDIRECT into a cpumap: bulk per entry; flushed at the end of the NAPI poll. */

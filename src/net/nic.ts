@@ -77,10 +77,14 @@ export class Nic extends Netdev {
       this.drop({ cpu: this.queues[0].cpu, t: now }, skb, 'nic-rx', 'device down');
       return;
     }
-    const fk = flowKey(skb.data);
-    const h = fk ? rss.hashFlow(fk) : 0;
-    if (skb.hash === 0) skb.hash = h;
-    const qi = this.queues.length === 1 ? 0 : h % this.queues.length;
+    // RSS: the Toeplitz hash picks the RX queue (and becomes skb->hash); one queue needs no hash.
+    let qi = 0;
+    if (this.queues.length > 1) {
+      const fk = flowKey(skb.data);
+      const h = fk ? rss.hashFlow(fk) : 0;
+      if (skb.hash === 0) skb.hash = h;
+      qi = h % this.queues.length;
+    }
     const q = this.queues[qi];
     if (q.ring.length >= this.rxRingSize) {
       // The driver had no free RX descriptor: rx_missed_errors / rx_fifo_errors.

@@ -27,7 +27,7 @@ export class Skb {
   queueMapping = 0;
   /** Hardware-accelerated VLAN tag (skb->vlan_tci / vlan_proto), when present. */
   vlan?: { tci: number; proto: number };
-  readonly cb = new Uint8Array(20);
+  private cbBytes?: Uint8Array;
   tstamp = 0n;
   /** ifindex of the device the packet arrived on (skb->skb_iif). */
   ingressIfindex = 0;
@@ -53,6 +53,17 @@ export class Skb {
     }
   }
 
+  /** qdisc_skb_cb()->data: 20 bytes programs may use; allocated on first use. */
+  get cb(): Uint8Array {
+    return (this.cbBytes ??= new Uint8Array(20));
+  }
+
+  /** "traffic|flow", the ledger's per-packet key (built once per packet). */
+  get ledgerKey(): string {
+    return (this.lk ??= `${this.traffic ?? ''}|${this.flow ?? ''}`);
+  }
+  private lk?: string;
+
   get len(): number {
     return this.data.length;
   }
@@ -61,7 +72,7 @@ export class Skb {
   clone(now: number): Skb {
     const c = new Skb(this.data.slice(), now, this);
     c.meta = this.meta.slice();
-    c.cb.set(this.cb);
+    if (this.cbBytes) c.cb.set(this.cbBytes);
     c.vlan = this.vlan ? { ...this.vlan } : undefined;
     return c;
   }

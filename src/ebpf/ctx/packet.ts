@@ -51,6 +51,26 @@ export class PacketBuf {
     this.region = mem.add('packet', opts.name ?? 'packet', this.buf, { start: this.dataMeta, end: this.dataEnd, owner: this });
   }
 
+  /**
+   * Reuse this buffer for another packet (the datapath runs one program at a time, so one
+   * buffer per hook kind serves every packet): headroom, meta and payload as the constructor lays them.
+   */
+  reset(payload: Uint8Array, headroom: number, meta?: Uint8Array): void {
+    const metaLen = meta?.length ?? 0;
+    const need = headroom + payload.length + (this.buf.length - this.hardEnd);
+    if (need > this.buf.length) {
+      const tail = this.buf.length - this.hardEnd;
+      this.buf = new Uint8Array(need);
+      this.hardEnd = need - tail;
+    }
+    this.buf.set(payload, headroom);
+    if (meta && metaLen) this.buf.set(meta, headroom - metaLen);
+    this.dataMeta = headroom - metaLen;
+    this.data = headroom;
+    this.dataEnd = headroom + payload.length;
+    this.sync();
+  }
+
   /** XDP frames have room for an xdp_frame in the headroom; skbs start at 0. */
   get minData(): number {
     return XDP_FRAME_SIZE;

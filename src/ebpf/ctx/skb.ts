@@ -39,6 +39,13 @@ export class SkbCtx {
     });
   }
 
+  /** Reuse for another packet: every field back to zero (see PacketBuf.reset). */
+  reset(pkt: PacketBuf): void {
+    this.pkt = pkt;
+    this.bytes.fill(0);
+    this.sk = 0n;
+  }
+
   get addr(): bigint {
     return Memory.addr(this.region, 0);
   }

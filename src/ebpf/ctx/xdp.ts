@@ -14,7 +14,7 @@ export class XdpCtx {
 
   constructor(
     readonly mem: Memory,
-    readonly pkt: PacketBuf,
+    public pkt: PacketBuf,
     init: { ingress_ifindex?: number; rx_queue_index?: number; egress_ifindex?: number } = {},
   ) {
     const bytes = new Uint8Array(XDP_MD_SIZE);
@@ -31,6 +31,14 @@ export class XdpCtx {
     this.set('ingress_ifindex', init.ingress_ifindex ?? 0);
     this.set('rx_queue_index', init.rx_queue_index ?? 0);
     this.set('egress_ifindex', init.egress_ifindex ?? 0);
+  }
+
+  /** Reuse for another packet (see PacketBuf.reset). */
+  reset(pkt: PacketBuf, ingress_ifindex: number, rx_queue_index: number): void {
+    this.pkt = pkt;
+    this.view.setUint32(12, ingress_ifindex >>> 0, true);
+    this.view.setUint32(16, rx_queue_index >>> 0, true);
+    this.view.setUint32(20, 0, true);
   }
 
   get addr(): bigint {

@@ -1,0 +1,101 @@
+/**
+ * Simulated packets per second through the datapath (traces off): (a) frames into a NIC whose
+ * XDP program drops them; (b) XDP parse → devmap redirect over a veth → tc ingress → delivery.
+ * And the peak heap of a long run, to show memory stays flat in the number of packets.
+ */
+import { join } from 'node:path';
+import { loadObjectFile } from '../src/ebpf/elf/index.ts';
+import { Network } from '../src/net/network.ts';
+import { buildPacket } from '../src/net/packet/build.ts';
+import { parseIp } from '../src/net/route.ts';
+import { Simulator } from '../src/sim/index.ts';
+
+const FIX = join(import.meta.dirname, '..', 'test', 'fixtures');
+
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mac = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+
+function udp(dstMac: string): Uint8Array {
+  return buildPacket([{ kind: 'eth', dst: dstMac, src: '02:00:00:00:00:99' }, { kind: 'ipv4', src: '10.0.0.1', dst: '10.1.0.2' }, { kind: 'udp', sport: 1234, dport: 53 }, { kind: 'raw', bytes: new Uint8Array(18) }]);
+}
+
+/** Feed n frames at `gapNs` spacing from one event chain (the generator pattern: one pending event). */
+function feed(sim: Simulator, n: number, gapNs: number, send: () => void): void {
+  let i = 0;
+  const next = (): void => {
+    send();
+    if (++i < n) sim.schedule(gapNs, next);
+  };
+  sim.schedule(0, next);
+}
+
+export function xdpDropRun(n: number): { pps: number; net: Network } {
+  const sim = new Simulator({ seed: 1 });
+  const net = new Network(sim, { cpus: 1 });
+  const h = net.addHost('h');
+  const eth0 = net.addNic(h, 'eth0', { rxRing: 4096 });
+  const obj = net.runtime.load(loadObjectFile(join(FIX, 'xdp_proto_count.o')));
+  net.attachXdp(eth0, obj.program('xdp_proto_count'));
+  const frame = udp(mac(eth0.mac));
+  feed(sim, n, 200, () => net.inject(eth0, frame.slice()));
+  const t0 = process.hrtime.bigint();
+  sim.run();
+  const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (net.counters.get('h/eth0/xdp/XDP_DROP') !== n) throw new Error('xdp drop bench: not every frame was dropped');
+  return { pps: n / dt, net };
+}
+
+export function redirectChainRun(n: number): number {
+  const sim = new Simulator({ seed: 1 });
+  const net = new Network(sim, { cpus: 1 });
+  const a = net.addHost('a');
+  const b = net.addHost('b');
+  const eth0 = net.addNic(a, 'eth0', { rxRing: 4096 });
+  const [veth0, veth1] = net.addVethPair(a, 'veth0', b, 'veth1');
+  b.addAddress(veth1, parseIp('10.1.0.2'), 24);
+  const red = net.runtime.load(loadObjectFile(join(FIX, 'xdp_redirect.o')));
+  const nat = net.runtime.load(loadObjectFile(join(FIX, 'tc_nat.o')));
+  red.map('tx_port').update(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(veth0.ifindex, 0, 0, 0));
+  net.attachXdp(eth0, red.program('xdp_devmap'));
+  net.attachXdp(veth1, red.program('xdp_pass'));
+  net.attachTc(veth1, 'ingress', nat.program('tc_dnat'));
+  const frame = udp(mac(veth1.mac));
+  feed(sim, n, 2000, () => net.inject(eth0, frame.slice()));
+  const t0 = process.hrtime.bigint();
+  sim.run();
+  const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (net.counters.get('b/delivered') !== n) throw new Error(`redirect bench: ${net.counters.get('b/delivered')} of ${n} delivered`);
+  return n / dt;
+}
+
+export function runDatapathBench(reps = 3): BenchFigure[] {
+  xdpDropRun(20_000);
+  redirectChainRun(20_000);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    a.push(xdpDropRun(200_000).pps);
+    b.push(redirectChainRun(100_000));
+  }
+  // Memory: heap after 1M and after 3M packets of the XDP drop run (traces off) should not grow with packets.
+  const heap = (n: number): number => {
+    global.gc?.();
+    xdpDropRun(n);
+    global.gc?.();
+    return process.memoryUsage().heapUsed;
+  };
+  const h1 = heap(1_000_000);
+  const h3 = heap(3_000_000);
+  return [
+    { name: 'datapath_xdp_drop', value: median(a), unit: 'packets/s' },
+    { name: 'datapath_xdp_redirect_veth_tc', value: median(b), unit: 'packets/s' },
+    { name: 'datapath_heap_after_1M', value: h1 / 2 ** 20, unit: 'MiB' },
+    { name: 'datapath_heap_after_3M', value: h3 / 2 ** 20, unit: 'MiB' },
+  ];
+}
