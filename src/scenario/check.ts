@@ -21,6 +21,7 @@ import type {
   MapPreload,
   PacketMatch,
   Program,
+  Qdisc,
   ReplayTiming,
   Scenario,
   TailCall,
@@ -28,7 +29,7 @@ import type {
 } from './model.ts';
 import { encodeMapBytes, fileProblem, type RawBytes } from './objects.ts';
 import type { ExpectInput, MatchInput, ScenarioInput, TrafficInput } from './schema.ts';
-import { formatDuration } from './units.ts';
+import { formatDuration, parseTcHandle } from './units.ts';
 
 /** Program types each hook runs (include/uapi/linux/bpf.h names). */
 const HOOK_TYPES: Record<Hook, readonly string[]> = {
@@ -98,9 +99,10 @@ export function finalize(d: Draft, ctx: FinalizeContext): Scenario {
 function checkTopology(d: Draft): void {
   for (const h of d.hosts.values()) {
     for (const dev of h.devices) {
-      if (dev.master === undefined) continue;
       const w = d.origin.get(dev);
       if (!w || w.offset !== undefined) continue; // commands were checked when they ran
+      if (dev.qdisc) checkQdisc(d, dev.qdisc, sub(w, 'qdisc'), new Set());
+      if (dev.master === undefined) continue;
       const mw = sub(w, 'master');
       const br = h.devices.find((x) => x.name === dev.master);
       if (!br) d.err(mw, `no bridge "${dev.master}" in host "${h.name}" (devices: ${h.devices.map((x) => x.name).join(', ')})`);
@@ -133,6 +135,38 @@ function checkTopology(d: Draft): void {
       }
     }
   }
+}
+
+/** tc's rules for a structured qdisc tree: hex handles, unique; htb classes under their qdisc, parents first. */
+function checkQdisc(d: Draft, q: Qdisc, w: Where, handles: Set<string>): void {
+  if (q.handle !== undefined) {
+    const h = parseTcHandle(q.handle, 'qdisc');
+    if (!h) return void d.err(sub(w, 'handle'), `expected a qdisc handle like "1:" (hex), got ${JSON.stringify(q.handle)}`);
+    if (handles.has(h.text)) return void d.err(sub(w, 'handle'), `handle ${h.text} is used twice on this device`);
+    handles.add(h.text);
+    q.handle = h.text;
+  }
+  if (q.kind === 'tbf' && q.child) checkQdisc(d, q.child, sub(w, 'child'), handles);
+  if (q.kind !== 'htb') return;
+  const seen: string[] = [];
+  q.classes.forEach((c, i) => {
+    const cw = sub(w, 'classes', i);
+    const id = parseTcHandle(c.classid, 'class');
+    if (!id) return void d.err(sub(cw, 'classid'), `expected a class id like "1:10" (hex), got ${JSON.stringify(c.classid)}`);
+    if (`${id.major.toString(16)}:` !== q.handle) return void d.err(sub(cw, 'classid'), `class ${id.text} is not under this htb (handle ${q.handle})`);
+    if (seen.includes(id.text)) return void d.err(sub(cw, 'classid'), `class ${id.text} is declared twice`);
+    c.classid = id.text;
+    if (c.parent === '') c.parent = q.handle;
+    else {
+      const p = parseTcHandle(c.parent, 'class') ?? parseTcHandle(c.parent, 'qdisc');
+      if (!p || (p.text !== q.handle && !seen.includes(p.text))) {
+        return void d.err(sub(cw, 'parent'), `parent ${JSON.stringify(c.parent)} is neither the htb (${q.handle}) nor a class declared before it (${seen.join(', ') || 'none'})`);
+      }
+      c.parent = p.text;
+    }
+    seen.push(id.text);
+    if (c.qdisc) checkQdisc(d, c.qdisc, sub(cw, 'qdisc'), handles);
+  });
 }
 
 function checkLinks(d: Draft): void {

@@ -255,7 +255,17 @@ export interface BpfObject {
 
 export interface ObjectInfo {
   programs: { name: string; section: string; type: string }[];
-  maps: { name: string; type: string; keySize: number; valueSize: number; maxEntries: number; staticSlots: boolean }[];
+  maps: {
+    name: string;
+    type: string;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    /** A PROG_ARRAY or map-in-map filled at load time (`.values = {...}`). */
+    staticSlots: boolean;
+    /** Pinned by name at load (LIBBPF_PIN_BY_NAME). */
+    pinByName?: boolean;
+  }[];
 }
 
 export interface Program {

@@ -38,6 +38,7 @@ export function inspectObject(abs: string, shown: string): Inspected {
         valueSize: m.valueSize,
         maxEntries: m.maxEntries,
         staticSlots: (m.initialSlots?.length ?? 0) > 0,
+        ...(m.pinning === 'by_name' ? { pinByName: true } : {}),
       })),
     },
   };
