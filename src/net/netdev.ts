@@ -392,6 +392,7 @@ export function flushBulk(x: Exec, b: XdpBulk, from: Netdev): void {
   if (b.frames.length === 0) return;
   const frames = b.frames;
   b.frames = [];
+  b.dev.count('xdp_xmit_calls');
   const sent = b.dev.xdpXmit(x, frames);
   for (let i = sent; i < frames.length; i++) from.drop(x, frames[i], 'xdp-redirect', `redirect to ${b.dev.id}: ${b.dev.xmitRefusal()}`);
   for (let i = 0; i < sent; i++) from.hop(x, frames[i], 'xdp-redirect', { verdict: `to ${b.dev.id}` });

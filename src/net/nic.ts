@@ -109,6 +109,7 @@ export class Nic extends Netdev {
     const startT = x.t;
     const bulks = new Map<Netdev, XdpBulk>();
     const c = this.net.costs;
+    this.count('napi_polls');
     let done = 0;
     while (done < NAPI_BUDGET && q.ring.length > 0) {
       const skb = q.ring.shift() as Skb;
