@@ -7,6 +7,7 @@ import * as conformance from './commands/conformance.ts';
 import * as disasm from './commands/disasm.ts';
 import * as map from './commands/map.ts';
 import * as prog from './commands/prog.ts';
+import * as scenario from './commands/scenario.ts';
 import * as plugin from './commands/plugin.ts';
 import { CliError } from './errors.ts';
 
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const m of [prog, map, disasm, conformance, plugin]) m.register(program);
+  for (const m of [scenario, prog, map, disasm, conformance, plugin]) m.register(program);
   return program;
 }
 

@@ -1,0 +1,261 @@
+/**
+ * Scenario commands: `run` (simulate, summarise, write traces and pcaps), `test` (check
+ * expectations, JUnit XML for CI), `trace` (one packet's way through a JSONL trace) and
+ * `export --shell` (the same topology on a real Linux box).
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { BuildError, buildScenario, type Built } from '../../scenario/build.ts';
+import { ScenarioError } from '../../scenario/errors.ts';
+import { exportShell } from '../../scenario/export-shell.ts';
+import { watchExpectations, type ExpectResult } from '../../scenario/expect.ts';
+import type { Scenario } from '../../scenario/model.ts';
+import { loadScenarioFile } from '../../scenario/parse.ts';
+import { formatSummary, summarize } from '../../scenario/summary.ts';
+import { PcapWriter } from '../../net/traffic/index.ts';
+import { JsonlSink } from '../../trace/sinks.ts';
+import type { HopRecord, TraceRecord } from '../../trace/records.ts';
+import { formatNs, parseDuration } from '../duration.ts';
+import { CliError } from '../errors.ts';
+
+function load(path: string): Scenario {
+  try {
+    return loadScenarioFile(path);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+function build(sc: Scenario, seed?: number): Built {
+  try {
+    return buildScenario(sc, { seed });
+  } catch (e) {
+    if (e instanceof BuildError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** Run to `until` in slices so a progress bar can follow simulated time (slicing does not change the run). */
+function simulate(b: Built, untilNs: number, progress: boolean): void {
+  const bar = progress ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | {sim} of {total_sim} | {packets} packets', hideCursor: true, clearOnComplete: true }) : undefined;
+  bar?.start(untilNs, 0, { sim: '0ns', total_sim: formatNs(untilNs), packets: 0 });
+  const slice = Math.max(1, Math.ceil(untilNs / 100));
+  for (let t = slice; ; t += slice) {
+    const end = Math.min(t, untilNs);
+    b.sim.run({ until: end });
+    bar?.update(end, { sim: formatNs(end), packets: b.net.counters.get('injected') });
+    if (end >= untilNs) break;
+  }
+  bar?.stop();
+}
+
+interface RunOpts {
+  seed?: string;
+  until?: string;
+  trace?: string;
+  pcap: string[];
+  json?: boolean;
+  progress: boolean;
+}
+
+/** `--pcap host/dev[@point]=file`: tcpdump's points (rx+tx) by default, or one hook. */
+function attachPcaps(b: Built, specs: string[]): (() => void)[] {
+  const closers: (() => void)[] = [];
+  for (const spec of specs) {
+    const m = /^([^=@]+)(?:@([a-z-]+))?=(.+)$/.exec(spec);
+    if (!m) throw new CliError(`--pcap ${spec}: expected HOST/DEV=FILE or HOST/DEV@HOOK=FILE (e.g. lb/eth0=lb.pcap)`);
+    const [, dev, point, file] = m;
+    const [host, name] = dev.split('/');
+    if (!b.net.hosts.get(host)?.devices.has(name)) throw new CliError(`--pcap ${spec}: no device ${dev} in the scenario`);
+    const w = new PcapWriter({ precision: 'ns' });
+    b.net.addTap(dev, (t, frame) => w.add(t, frame), point ? [point as never] : undefined);
+    closers.push(() => w.writeFile(file));
+  }
+  return closers;
+}
+
+function runOne(path: string, o: { seed?: number; untilNs?: number; traceFile?: string; pcaps?: string[]; progress?: boolean; check?: boolean }) {
+  const sc = load(path);
+  const b = build(sc, o.seed);
+  const watch = o.check ? watchExpectations(b) : undefined;
+  const sink = o.traceFile ? new JsonlSink(o.traceFile) : undefined;
+  if (sink) {
+    sink.write({ type: 'topology', t: 0, hosts: topologyHosts(b), links: topologyLinks(b) });
+    b.net.trace.subscribe((r) => sink.write(r));
+  }
+  const closers = attachPcaps(b, o.pcaps ?? []);
+  const until = o.untilNs ?? sc.durationNs;
+  simulate(b, until, o.progress ?? false);
+  sink?.close();
+  for (const c of closers) c();
+  return { b, summary: summarize(b, until), results: watch?.check() };
+}
+
+function topologyHosts(b: Built): Extract<TraceRecord, { type: 'topology' }>['hosts'] {
+  return [...b.net.hosts.values()].map((h) => ({
+    name: h.name,
+    devices: [...h.devices.values()].map((d) => ({
+      ...d.describe(),
+      hooks: [
+        ...(d.xdp ? [{ hook: 'xdp' as const, progs: [d.xdp.prog.name] }] : []),
+        ...(d.tcIngress.length ? [{ hook: 'tc-ingress' as const, progs: d.tcIngress.map((f) => f.prog.name) }] : []),
+        ...(d.tcEgress.length ? [{ hook: 'tc-egress' as const, progs: d.tcEgress.map((f) => f.prog.name) }] : []),
+      ],
+    })),
+  }));
+}
+
+function topologyLinks(b: Built): Extract<TraceRecord, { type: 'topology' }>['links'] {
+  return b.net.topology().links.map((l) => {
+    const [ah, ad] = l.a.split('/');
+    const [bh, bd] = l.b.split('/');
+    return { a: { host: ah, dev: ad }, b: { host: bh, dev: bd }, kind: l.kind };
+  });
+}
+
+/** Scenario files named directly or found (*.yaml, *.yml) in folders. */
+function scenarioFiles(args: string[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    if (!existsSync(a)) throw new CliError(`${a}: no such file or folder`);
+    if (statSync(a).isDirectory()) {
+      for (const f of readdirSync(a).sort()) if (/\.ya?ml$/.test(f)) out.push(join(a, f));
+    } else out.push(a);
+  }
+  if (out.length === 0) throw new CliError(`no scenario files (*.yaml) in ${args.join(', ')}`);
+  return out;
+}
+
+const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('simulate a scenario and print what happened')
+    .argument('<scenario>', 'scenario file (YAML)')
+    .option('--seed <n>', 'seed of every random stream (default: the scenario\'s)')
+    .option('--until <time>', 'simulated time to run (e.g. 10ms; default: the scenario\'s duration)')
+    .option('--trace <file>', 'write every hop as JSON Lines')
+    .option('--pcap <dev=file>', 'capture at a device like tcpdump (HOST/DEV=FILE, or HOST/DEV@HOOK=FILE); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--json', 'print the summary as JSON')
+    .option('--no-progress', 'no progress bar')
+    .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab run scenarios/tc-nat.yaml --until 2ms --trace out.jsonl --pcap gw/eth0=gw.pcap\n  $ chainlab trace out.jsonl --packet 7')
+    .action((path: string, o: RunOpts) => {
+      const seed = o.seed !== undefined ? Number(o.seed) : undefined;
+      if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got '${o.seed}'`);
+      const untilNs = o.until !== undefined ? parseDuration(o.until, '--until') : undefined;
+      const { summary } = runOne(path, { seed, untilNs, traceFile: o.trace, pcaps: o.pcap, progress: o.progress && process.stderr.isTTY && !o.json });
+      if (o.json) console.log(JSON.stringify(summary, null, 2));
+      else for (const l of formatSummary(summary)) console.log(l);
+    });
+
+  program
+    .command('test')
+    .description('run scenarios and check their expectations (exit 1 when one fails)')
+    .argument('<paths...>', 'scenario files or folders of them')
+    .option('--junit <file>', 'write JUnit XML for CI systems')
+    .option('--seed <n>', 'override every scenario\'s seed')
+    .addHelpText('after', '\nExamples:\n  $ chainlab test scenarios/\n  $ chainlab test scenarios/tc-nat.yaml --junit results.xml')
+    .action((paths: string[], o: { junit?: string; seed?: string }) => {
+      const files = scenarioFiles(paths);
+      const suites: { file: string; results: ExpectResult[]; error?: string; timeMs: number }[] = [];
+      let failed = 0;
+      let passed = 0;
+      for (const f of files) {
+        const t0 = performance.now();
+        try {
+          const { results } = runOne(f, { seed: o.seed !== undefined ? Number(o.seed) : undefined, check: true });
+          const rs = results ?? [];
+          suites.push({ file: f, results: rs, timeMs: performance.now() - t0 });
+          console.log(`${f}`);
+          if (rs.length === 0) console.log('  (no expectations)');
+          for (const r of rs) {
+            console.log(`  ${r.passed ? 'ok  ' : 'FAIL'} ${r.title}${r.passed ? '' : `\n         got ${r.actual}  (${r.where})`}`);
+            if (r.passed) passed++;
+            else failed++;
+          }
+        } catch (e) {
+          if (!(e instanceof CliError)) throw e;
+          failed++;
+          suites.push({ file: f, results: [], error: e.message, timeMs: performance.now() - t0 });
+          console.log(`${f}\n  ERROR ${e.message}`);
+        }
+      }
+      if (o.junit) {
+        const body = suites
+          .map((s) => {
+            const cases = s.error
+              ? `    <testcase name="load" classname="${xml(s.file)}"><error message="${xml(s.error)}"/></testcase>`
+              : s.results.map((r) => `    <testcase name="${xml(r.title)}" classname="${xml(s.file)}">${r.passed ? '' : `<failure message="${xml(`got ${r.actual}`)}">${xml(r.where)}</failure>`}</testcase>`).join('\n');
+            const fails = s.error ? 0 : s.results.filter((r) => !r.passed).length;
+            return `  <testsuite name="${xml(s.file)}" tests="${s.error ? 1 : s.results.length}" failures="${fails}" errors="${s.error ? 1 : 0}" time="${(s.timeMs / 1000).toFixed(3)}">\n${cases}\n  </testsuite>`;
+          })
+          .join('\n');
+        writeFileSync(o.junit, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${passed + failed}" failures="${failed}">\n${body}\n</testsuites>\n`);
+      }
+      console.log(`${passed} passed, ${failed} failed`);
+      if (failed > 0) process.exitCode = 1;
+    });
+
+  program
+    .command('trace')
+    .description('follow packets hop by hop through a JSON Lines trace from `run --trace`')
+    .argument('<trace>', 'trace file (JSON Lines)')
+    .option('--packet <id>', 'one packet (and the clones and encapsulations made from it)')
+    .option('--flow <tuple>', 'packets whose hops mention this flow text, e.g. "udp 10.0.0.1:1234 > 10.0.0.2:53"')
+    .option('--limit <n>', 'packets to show at most', '20')
+    .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/tc-nat.yaml --trace out.jsonl && chainlab trace out.jsonl --packet 3')
+    .action((file: string, o: { packet?: string; flow?: string; limit: string }) => {
+      if (!existsSync(file)) throw new CliError(`${file}: no such file`);
+      const hops: HopRecord[] = [];
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (!line.trim()) return;
+          let r: TraceRecord;
+          try {
+            r = JSON.parse(line) as TraceRecord;
+          } catch {
+            throw new CliError(`${file}:${i + 1}: not a JSON trace record`);
+          }
+          if (r.type === 'hop') hops.push(r);
+        });
+      let ids: number[];
+      if (o.packet !== undefined) {
+        const id = Number(o.packet);
+        if (!Number.isInteger(id)) throw new CliError(`--packet must be a packet id (a number), got '${o.packet}'`);
+        const fam = new Set([id]);
+        for (const h of hops) if (h.parent !== undefined && fam.has(h.parent)) fam.add(h.pkt);
+        ids = [...fam];
+      } else {
+        const flow = o.flow;
+        ids = flow ? hops.filter((h) => h.hook === 'wire' && (h.flow ?? '').includes(flow)).map((h) => h.pkt) : [...new Set(hops.map((h) => h.pkt))];
+      }
+      const limit = Number(o.limit);
+      const shown = ids.slice(0, limit);
+      if (shown.length === 0) throw new CliError(`${file}: no hops for ${o.packet !== undefined ? `packet ${o.packet}` : 'any packet'}`);
+      for (const id of shown) {
+        const hs = hops.filter((h) => h.pkt === id);
+        console.log(`packet ${id}${hs[0]?.parent !== undefined ? ` (from packet ${hs[0].parent})` : ''}`);
+        for (const h of hs) {
+          const progs = h.progs?.map((p) => `${p.prog} (${p.insns} insns${p.line ? `, ${p.line}` : ''})`).join(' → ');
+          console.log(`  ${formatNs(h.t).padStart(10)}  ${`${h.host}/${h.dev ?? '-'}`.padEnd(16)} ${h.hook.padEnd(13)} ${(h.verdict ?? '').padEnd(16)}${progs ? ` ${progs}` : ''}${h.reason ? `  [${h.reason}]` : ''}${h.cpu !== undefined ? `  cpu${h.cpu}` : ''}`);
+          for (const p of h.printk ?? []) console.log(`${' '.repeat(14)}printk: ${p}`);
+        }
+      }
+      if (ids.length > shown.length) console.log(`… ${ids.length - shown.length} more packets (use --packet ID or --limit N)`);
+    });
+
+  program
+    .command('export')
+    .description('print the shell script that builds the scenario on a real Linux box (ip netns, ip link, tc, bpftool)')
+    .argument('<scenario>', 'scenario file (YAML)')
+    .option('--shell', 'a bash script (the only format so far)', true)
+    .addHelpText('after', '\nExamples:\n  $ chainlab export scenarios/tc-nat.yaml --shell > build.sh && sudo bash build.sh')
+    .action((path: string) => {
+      process.stdout.write(exportShell(load(path)));
+    });
+}
