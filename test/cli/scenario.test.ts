@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, ROOT } from './run-cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'chainlab-sc-'));
+const mini = join(ROOT, 'test', 'cli', 'data', 'mini.yaml');
+
+const has = (cmd: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const tcpdump = has('tcpdump');
+if (!tcpdump) console.warn('SKIPPED: tcpdump is not installed; pcap outputs are not read back');
+
+describe('chainlab run', () => {
+  it('prints a summary with verdicts, drops, latency and CPU use', () => {
+    const r = cli(['run', mini, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/fw\/eth0 xdp\s+XDP_DROP 500 {2}XDP_PASS 50/);
+    expect(r.stdout).toMatch(/fw\/eth0\s+500 {2}XDP_DROP/);
+    expect(r.stdout).toMatch(/latency \(50 packets\)/);
+    expect(r.stdout).toMatch(/cpu1 /);
+  });
+
+  it('gives byte-identical JSONL traces for the same seed, and different ones for another seed', () => {
+    const a = join(tmp, 'a.jsonl');
+    const b = join(tmp, 'b.jsonl');
+    const c = join(tmp, 'c.jsonl');
+    expect(cli(['run', mini, '--trace', a, '--json']).code).toBe(0);
+    expect(cli(['run', mini, '--trace', b, '--json']).code).toBe(0);
+    expect(cli(['run', mini, '--trace', c, '--json', '--seed', '99']).code).toBe(0);
+    const ta = readFileSync(a);
+    expect(ta.length).toBeGreaterThan(10_000);
+    expect(readFileSync(b).equals(ta)).toBe(true);
+    expect(readFileSync(c).equals(ta)).toBe(false);
+  });
+
+  it.skipIf(!tcpdump)('writes pcaps that tcpdump reads, tcpdump-style (XDP-dropped frames are not seen)', () => {
+    const p = join(tmp, 'fw.pcap');
+    const px = join(tmp, 'fwxdp.pcap');
+    expect(cli(['run', mini, '--json', '--pcap', `fw/eth0=${p}`, '--pcap', `fw/eth0@xdp=${px}`]).code).toBe(0);
+    const lines = execFileSync('tcpdump', ['-nr', p], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    expect(lines).toHaveLength(50);
+    expect(lines[0]).toMatch(/IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.80: Flags \[S\]/);
+    const all = execFileSync('tcpdump', ['-nr', px], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    expect(all).toHaveLength(550);
+  });
+
+  it('refuses a bad --pcap and --until with clear messages', () => {
+    expect(cli(['run', mini, '--pcap', 'nowhere']).stderr).toMatch(/--pcap nowhere: expected HOST\/DEV=FILE/);
+    expect(cli(['run', mini, '--pcap', 'x/eth9=f.pcap']).stderr).toMatch(/no device x\/eth9/);
+    expect(cli(['run', mini, '--until', 'soon']).stderr).toMatch(/--until: expected a duration like 10ms/);
+  });
+});
+
+describe('chainlab test', () => {
+  it('checks expectations, prints N passed, N failed and writes JUnit XML', () => {
+    const junit = join(tmp, 'junit.xml');
+    const r = cli(['test', mini, '--junit', junit]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout.trim().split('\n').pop()).toBe('5 passed, 0 failed');
+    const x = readFileSync(junit, 'utf8');
+    expect(x).toContain('<testsuites tests="5" failures="0">');
+  });
+
+  it('fails with exit 1 and says what was measured when an expectation does not hold', () => {
+    const bad = join(tmp, 'bad.yaml');
+    writeFileSync(bad, readFileSync(mini, 'utf8').replace('value: 500', 'value: 499').replace('../../fixtures/', join(ROOT, 'test', 'fixtures') + '/'));
+    const r = cli(['test', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL counter fw\/eth0\/xdp\/XDP_DROP == 499\n\s+got 500 {2}\(.*bad\.yaml:\d+:\d+\)/);
+    expect(r.stdout.trim().split('\n').pop()).toBe('4 passed, 1 failed');
+  });
+});
+
+describe('chainlab trace', () => {
+  it('shows one packet hop by hop with programs, instructions and C lines', () => {
+    const t = join(tmp, 'tr.jsonl');
+    cli(['run', mini, '--trace', t, '--json']);
+    const r = cli(['trace', t, '--packet', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/packet 2/);
+    expect(r.stdout).toMatch(/fw\/eth0\s+xdp\s+XDP_(DROP|PASS)\s+xdp_proto_count \(\d+ insns, xdp_proto_count\.c:\d+\)/);
+    const f = cli(['trace', t, '--flow', 'tcp 10.0.0.1', '--limit', '1']);
+    expect(f.stdout).toMatch(/local\s+deliver ipv4/);
+    expect(cli(['trace', join(tmp, 'none.jsonl')]).stderr).toMatch(/no such file/);
+  });
+});
+
+describe('chainlab export --shell', () => {
+  it('prints a bash script that bash -n accepts', () => {
+    const r = cli(['export', mini, '--shell']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^#!\/usr\/bin\/env bash/);
+    expect(r.stdout).toContain('ip netns add');
+    const f = join(tmp, 'build.sh');
+    writeFileSync(f, r.stdout);
+    execFileSync('bash', ['-n', f]);
+  });
+});
+
+describe('malformed scenarios', () => {
+  it('names the file, line and key of a YAML or schema error without a stack trace', () => {
+    const y = join(tmp, 'broken.yaml');
+    writeFileSync(y, 'name: x\nduration: 1ms\nhosts:\n  h1:\n    devices:\n      eth0: { kind: nic, rate: fast }\n');
+    const r = cli(['run', y]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/broken\.yaml:6:\d+: .*rate/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    writeFileSync(y, 'name: x\nduration: [1ms\n');
+    const s = cli(['run', y]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/broken\.yaml:\d+:\d+/);
+  });
+});
