@@ -98,9 +98,17 @@ export class Host {
     const d = skb.data;
     let off = 12;
     let et = d.length >= 14 ? (d[12] << 8) | d[13] : 0;
+    // Hosts have no VLAN devices: a tag with a non-zero VID marks the frame PACKET_OTHERHOST
+    // (vlan_do_receive finds no device); a priority tag (VID 0) is stripped and the tag inside it,
+    // if any, looked at the same way (__netif_receive_skb_core, check_vlan_id).
     while ((et === 0x8100 || et === 0x88a8) && d.length >= off + 6) {
+      const vid = ((d[off + 2] << 8) | d[off + 3]) & 0x0fff;
       off += 4;
       et = (d[off] << 8) | d[off + 1];
+      if (vid !== 0) {
+        pktType = PACKET_OTHERHOST;
+        break;
+      }
     }
     const l3 = off + 2;
     if (et === ETH_P_ARP) {
@@ -162,8 +170,10 @@ export class Host {
     if (v6) d[l3 + 7] = ttl - 1;
     else {
       d[l3 + 8] = ttl - 1;
+      // ip_decrease_ttl: check += htons(0x0100); check + (check >= 0xFFFF). The end-around carry
+      // also turns a result of 0xffff into 0x0000, as the kernel writes it (checked against it).
       let sum = ((d[l3 + 10] << 8) | d[l3 + 11]) + 0x0100;
-      sum = (sum & 0xffff) + (sum >> 16);
+      sum = (sum + (sum >= 0xffff ? 1 : 0)) & 0xffff;
       d[l3 + 10] = (sum >> 8) & 0xff;
       d[l3 + 11] = sum & 0xff;
     }

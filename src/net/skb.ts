@@ -7,6 +7,9 @@
 
 let nextId = 1;
 
+/** Shared empty metadata: most packets never get any. */
+const NO_META = new Uint8Array(0);
+
 /** Packet ids restart per simulation, for byte-identical traces. */
 export function resetPacketIds(): void {
   nextId = 1;
@@ -18,7 +21,7 @@ export class Skb {
   /** Frame from the MAC header on. */
   data: Uint8Array;
   /** XDP metadata in front of the frame (data_meta..data), carried from XDP to tc. */
-  meta: Uint8Array = new Uint8Array(0);
+  meta: Uint8Array = NO_META;
   mark = 0;
   priority = 0;
   tcClassid = 0;

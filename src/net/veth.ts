@@ -5,6 +5,13 @@
  * poll, XDP_TX bounces a frame back out to its peer, and frames redirected into a veth
  * (ndo_xdp_xmit) go to its peer's ring — refused (-ENXIO) when the peer's NAPI is not running
  * (no XDP program on it), the behaviour xdp-tools #421 describes.
+ *
+ * Counters follow veth_get_stats64: frames that cross through the ring are counted when the
+ * receiving side's NAPI takes them (its rx, and the sender's tx — veth reports the peer's
+ * xdp_packets/xdp_bytes as tx), an skb from veth_xmit with its length after eth_type_trans
+ * (without the 14-byte MAC header: veth_xdp_rcv adds skb->len), an xdp_frame redirected or
+ * XDP_TX'd into the device with its full length; frames through the backlog are counted on
+ * both sides at veth_xmit with their full length (dev_sw_netstats_tx_add).
  */
 import { begin, end, type Exec } from './cpu.ts';
 import { flushBulk, Netdev, type XdpBulk } from './netdev.ts';
@@ -14,11 +21,19 @@ import type { Skb } from './skb.ts';
 export const VETH_RING_SIZE = 256;
 /** VETH_XDP_BATCH / NAPI budget. */
 const VETH_BUDGET = 64;
+/** ETH_HLEN: pulled by eth_type_trans before an skb reaches the peer's ring. */
+const ETH_HLEN = 14;
+
+/** A ring slot: an skb from veth_xmit, or an xdp_frame from ndo_xdp_xmit (veth_is_xdp_frame). */
+interface RingEntry {
+  skb: Skb;
+  xdpFrame: boolean;
+}
 
 export class Veth extends Netdev {
   readonly kind = 'veth' as const;
   peer!: Veth;
-  private readonly ring: Skb[] = [];
+  private readonly ring: RingEntry[] = [];
   private scheduled = false;
 
   override peerDev(): Netdev {
@@ -31,11 +46,11 @@ export class Veth extends Netdev {
   }
 
   /** Queue frames on this device's ring (sent by the peer); false for each that did not fit. */
-  private ringPush(x: Exec, frames: Skb[]): number {
+  private ringPush(x: Exec, frames: Skb[], xdpFrame: boolean): number {
     let n = 0;
     for (const f of frames) {
       if (this.ring.length >= VETH_RING_SIZE) break;
-      this.ring.push(f);
+      this.ring.push({ skb: f, xdpFrame });
       n++;
     }
     if (n > 0 && !this.scheduled) {
@@ -54,10 +69,13 @@ export class Veth extends Netdev {
     const bulks = new Map<Netdev, XdpBulk>();
     let done = 0;
     while (done < VETH_BUDGET && this.ring.length > 0) {
-      const skb = this.ring.shift() as Skb;
+      const { skb, xdpFrame } = this.ring.shift() as RingEntry;
       done++;
+      const bytes = xdpFrame ? skb.len : skb.len - ETH_HLEN;
       this.count('rx_packets');
-      this.count('rx_bytes', skb.len);
+      this.count('rx_bytes', bytes);
+      this.peer.count('tx_packets');
+      this.peer.count('tx_bytes', bytes);
       if (!this.nativeXdp(x, skb, 0, bulks)) continue;
       x.t += this.net.costs.skbBuildNs;
       this.receiveSkb(x, skb, 0);
@@ -73,8 +91,6 @@ export class Veth extends Netdev {
   protected driverXmit(x: Exec, skb: Skb): void {
     const peer = this.peer;
     x.t += this.net.costs.vethXmitNs;
-    this.count('tx_packets');
-    this.count('tx_bytes', skb.len);
     this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
     if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     if (!peer.up) {
@@ -82,10 +98,12 @@ export class Veth extends Netdev {
       return;
     }
     if (peer.napiEnabled) {
-      if (peer.ringPush(x, [skb]) === 0) this.drop(x, skb, 'veth-xmit', 'veth ring full');
+      if (peer.ringPush(x, [skb], false) === 0) this.drop(x, skb, 'veth-xmit', 'veth ring full');
       return;
     }
     // netif_rx(): the peer receives on the backlog of this CPU, after the current work.
+    this.count('tx_packets');
+    this.count('tx_bytes', skb.len);
     const cpu = x.cpu;
     this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => {
       const y = begin(cpu, this.net.sim.now);
@@ -101,8 +119,7 @@ export class Veth extends Netdev {
   xdpXmit(x: Exec, frames: Skb[]): number {
     if (!this.peer.napiEnabled) return 0;
     x.t += this.net.costs.vethXmitNs * frames.length;
-    this.count('tx_packets', frames.length);
-    return this.peer.ringPush(x, frames);
+    return this.peer.ringPush(x, frames, true);
   }
 
   override xmitRefusal(): string {

@@ -46,9 +46,11 @@ export class SkbCtx {
     this.sk = 0n;
   }
 
+  /** The context pointer programs get in r1 (constant: the region never moves). */
   get addr(): bigint {
-    return Memory.addr(this.region, 0);
+    return (this.addrCache ??= Memory.addr(this.region, 0));
   }
+  private addrCache?: bigint;
 
   get(name: string): number {
     const f = fieldByName(SK_BUFF, name);

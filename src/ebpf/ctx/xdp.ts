@@ -41,9 +41,11 @@ export class XdpCtx {
     this.view.setUint32(20, 0, true);
   }
 
+  /** The context pointer programs get in r1 (constant: the region never moves). */
   get addr(): bigint {
-    return Memory.addr(this.region, 0);
+    return (this.addrCache ??= Memory.addr(this.region, 0));
   }
+  private addrCache?: bigint;
 
   get(name: string): number {
     return this.view.getUint32(fieldByName(XDP_MD, name).off, true);

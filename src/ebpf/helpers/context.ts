@@ -8,6 +8,7 @@ import type { ProgEnv } from '../runtime/env.ts';
 import type { SkbCtx } from '../ctx/skb.ts';
 import type { PacketBuf } from '../ctx/packet.ts';
 import type { HelperContext } from '../vm/engine.ts';
+import { Memory, TAG_BASE } from '../vm/memory.ts';
 import type { BpfMap } from '../maps/index.ts';
 
 /** A helper called in a run that cannot support it (the verifier would have refused the program). */
@@ -31,6 +32,12 @@ export const s32 = (c: HelperContext, i: number): number => c.argLo(i) | 0;
 
 /** The map a map-pointer argument names (what LD_IMM64 BPF_PSEUDO_MAP_FD loaded). */
 export function mapArg(c: HelperContext, i: number, helper: string): BpfMap {
+  // Fast path: a map handle is offset 0 of a 'map' region whose owner is the map (no BigInt needed).
+  const r = c.argLo(i) === 0 ? c.mem.regions[c.argHi(i) - TAG_BASE] : undefined;
+  if (r?.kind === 'map' && r.owner !== undefined) {
+    const m = envOf(c).mapOf(Memory.addr(r, 0));
+    if (m) return m;
+  }
   const map = envOf(c).mapOf(c.arg(i));
   if (map === undefined) throw new HelperError(`${helper}: argument ${i} is not a map`);
   return map;
@@ -61,6 +68,9 @@ export const isXdp = (env: ProgEnv): boolean => env.progType === 'BPF_PROG_TYPE_
 
 /** Copy out `len` bytes at a program address (checked by the memory model). */
 export const readBytes = (c: HelperContext, addr: bigint, len: number): Uint8Array => c.mem.read(addr, len).slice();
+
+/** A copy of `len` bytes at the address in argument register i (no BigInt on the way). */
+export const readArgBytes = (c: HelperContext, i: number, len: number): Uint8Array => c.mem.readHiLo(c.argHi(i), c.argLo(i), len).slice();
 
 /**
  * A NUL-terminated string at addr, as strncpy_from_kernel_nofault(dst, addr, max + 1) copies it:

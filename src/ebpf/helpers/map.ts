@@ -7,29 +7,29 @@
  */
 import type { HelperContext, HelperFn } from '../vm/engine.ts';
 import { QueueStackMap } from '../maps/index.ts';
-import { envOf, HelperError, mapArg, mapArgOf, readBytes, u32 } from './context.ts';
+import { envOf, HelperError, mapArg, mapArgOf, readArgBytes, u32 } from './context.ts';
 import { EINVAL } from './errno.ts';
 
 function lookup(c: HelperContext): bigint {
   const map = mapArg(c, 1, 'bpf_map_lookup_elem');
-  return map.lookupElemAddr(readBytes(c, c.arg(2), map.def.keySize), envOf(c).cpu);
+  return map.lookupElemAddr(readArgBytes(c, 2, map.def.keySize), envOf(c).cpu);
 }
 
 function update(c: HelperContext): number {
   const map = mapArg(c, 1, 'bpf_map_update_elem');
-  const key = readBytes(c, c.arg(2), map.def.keySize);
-  const value = readBytes(c, c.arg(3), map.def.valueSize);
+  const key = readArgBytes(c, 2, map.def.keySize);
+  const value = readArgBytes(c, 3, map.def.valueSize);
   return map.updateElem(key, value, c.arg(4), envOf(c).cpu);
 }
 
 function del(c: HelperContext): number {
   const map = mapArg(c, 1, 'bpf_map_delete_elem');
-  return map.deleteElem(readBytes(c, c.arg(2), map.def.keySize), envOf(c).cpu);
+  return map.deleteElem(readArgBytes(c, 2, map.def.keySize), envOf(c).cpu);
 }
 
 function push(c: HelperContext): number {
   const map = mapArgOf(c, 1, 'bpf_map_push_elem', QueueStackMap, 'a queue or stack');
-  return map.push(readBytes(c, c.arg(2), map.def.valueSize), c.arg(3));
+  return map.push(readArgBytes(c, 2, map.def.valueSize), c.arg(3));
 }
 
 /** bpf_map_pop_elem / bpf_map_peek_elem: the value is written out; an empty map writes zeros and gives -ENOENT. */
@@ -49,7 +49,7 @@ function lookupPercpu(c: HelperContext): bigint {
   const cpu = u32(c, 3);
   // Per-CPU lookups of a CPU that does not exist give NULL (percpu_array_map_lookup_percpu_elem()).
   if (cpu >= envOf(c).nCpus) return 0n;
-  return map.lookupElemAddr(readBytes(c, c.arg(2), map.def.keySize), cpu);
+  return map.lookupElemAddr(readArgBytes(c, 2, map.def.keySize), cpu);
 }
 
 /** Map types with a map_for_each_callback (arraymap.c, hashtab.c). */

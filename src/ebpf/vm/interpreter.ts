@@ -140,9 +140,15 @@ function callHelper(st: ExecState, pc: number, id: number): number {
     return 0;
   }
   if (typeof res === 'bigint') {
-    const [l, h] = fromBig(res);
-    st.lo[0] = l;
-    st.hi[0] = h;
+    // Addresses and counts are non-negative and below 2^64: no asUintN needed (fromBig handles the rest).
+    if (res >= 0n && res <= 0xffff_ffff_ffff_ffffn) {
+      st.lo[0] = Number(res & 0xffff_ffffn) | 0;
+      st.hi[0] = Number(res >> 32n) | 0;
+    } else {
+      const [l, h] = fromBig(res);
+      st.lo[0] = l;
+      st.hi[0] = h;
+    }
     return 0;
   }
   if (res instanceof TailCall) {
@@ -290,6 +296,9 @@ class HelperCtx implements HelperContext {
 export class InterpretedProgram implements LoadedProgram {
   readonly I: Int32Array;
   private idle: ExecState | undefined;
+  private lastArg: bigint | undefined;
+  private lastLo = 0;
+  private lastHi = 0;
 
   constructor(
     readonly image: ProgramImage,
@@ -327,8 +336,19 @@ export class InterpretedProgram implements LoadedProgram {
     const args = opts.args ?? [];
     for (let i = 0; i < 5 && i < args.length; i++) {
       const a = args[i];
+      // The context pointer is the same run after run: remember its halves.
+      if (i === 0 && a === this.lastArg) {
+        st.lo[1] = this.lastLo;
+        st.hi[1] = this.lastHi;
+        continue;
+      }
       st.lo[i + 1] = Number(a & 0xffff_ffffn) | 0;
       st.hi[i + 1] = Number((a >> 32n) & 0xffff_ffffn) | 0;
+      if (i === 0) {
+        this.lastArg = a;
+        this.lastLo = st.lo[1];
+        this.lastHi = st.hi[1];
+      }
     }
     // Zero only the frames the previous run used: a fresh stack per run keeps runs independent.
     st.stack.bytes.fill(0, STACK_SIZE - MAX_BPF_STACK * (st.maxDepth + 1));

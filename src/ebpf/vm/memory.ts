@@ -34,6 +34,8 @@ export interface Region {
   special?: SpecialAccess;
   /** The object behind the region (a map, a packet, a socket) for helpers that receive a pointer. */
   owner?: unknown;
+  /** Cached address of offset 0 (see Memory.addr). */
+  addr0?: bigint;
 }
 
 /** First region tag. Chosen so that no region address is 0 (NULL) or a small integer. */
@@ -100,6 +102,8 @@ export class Memory {
 
   /** Address of `off` within region r, as a BigInt (for helpers and tests). */
   static addr(r: Region, off: number): bigint {
+    // Map lookups return a value region's base on every call: keep it instead of rebuilding the BigInt.
+    if (off === 0) return (r.addr0 ??= BigInt(r.tag) << 32n);
     return (BigInt(r.tag) << 32n) | BigInt(off >>> 0);
   }
 
@@ -116,6 +120,12 @@ export class Memory {
     }
     if (write ? !r.writable : !r.readable) throw new MemoryFault(`invalid ${write ? 'write' : 'read'} of ${len} bytes at ${fmtAddr(hi, lo)}: ${r.name} is ${write ? 'read-only' : 'not readable'}`);
     return { region: r, off };
+  }
+
+  /** A checked view of [hi:lo, +len), without building a BigInt address (helpers' hot path). */
+  readHiLo(hi: number, lo: number, len: number): Uint8Array {
+    const { region, off } = this.resolve(hi, lo, len, false);
+    return region.bytes.subarray(off, off + len);
   }
 
   /** A checked view of program memory, for helpers: `bytes(addr, len)`. */
