@@ -259,7 +259,7 @@ function checkAttach(d: Draft, p: Program, o: BpfObject, w: Where): boolean {
   const h = d.hosts.get(a.host);
   if (!h) return d.err(aw, `no host "${a.host}" (hosts: ${[...d.hosts.keys()].join(', ') || 'none'})`);
   const needsDev = DEV_HOOKS.includes(a.hook);
-  if (needsDev && a.dev === undefined) return d.err(aw, `a ${a.hook} program attaches to a device, e.g. "${a.host}/eth0/${a.hook}"`);
+  if (needsDev && a.dev === undefined) return d.err(aw, `${a.hook} programs attach to a device, e.g. "${a.host}/eth0/${a.hook}"`);
   const dev = a.dev !== undefined ? d.device(h, a.dev, aw) : undefined;
   if (a.dev !== undefined && !dev) return false;
   if (a.hook === 'xdp' && dev && (dev.kind === 'bridge' || dev.kind === 'lo')) return d.err(aw, `${dev.kind === 'lo' ? 'lo' : 'a bridge'} has no native XDP; use hook xdp-generic`);
@@ -335,7 +335,7 @@ function checkMaps(d: Draft): MapPreload[] {
     const entries: MapEntry[] = [];
     for (const e of m.entries) {
       const key = encode(d, e.key, o, m.map, 'key', sub(e.where, 'key'));
-      const value = encode(d, e.value, o, m.map, 'value', sub(e.where, 'value'));
+      const value = encode(d, e.value, o, m.map, 'value', e.valueWhere ?? sub(e.where, 'value'));
       if (!key || !value) continue;
       // A later update of the same key wins, as in the map itself.
       const same = entries.findIndex((x) => JSON.stringify(x.key) === JSON.stringify(key));

@@ -21,6 +21,8 @@ export interface PendingMapEntry {
   key: RawBytes;
   value: RawBytes;
   where: Where;
+  /** Where the value was written, when not under `where` (a command's value bytes). */
+  valueWhere?: Where;
 }
 
 export interface PendingMapPreload {
@@ -102,7 +104,7 @@ export class Draft {
   }
 
   hostLabel(h: Host): string {
-    return h.name === DEFAULT_HOST ? 'the default namespace' : `namespace "${h.name}"`;
+    return h.name === DEFAULT_HOST ? `the default namespace (host "${DEFAULT_HOST}")` : `host "${h.name}"`;
   }
 
   device(h: Host, name: string, where: Where): Device | undefined {
@@ -187,7 +189,8 @@ export class Draft {
   pinnedProgram(path: string, where: Where): ProgramRef | { object: string; program?: string } | undefined {
     const p = normPin(path);
     const direct = this.progPins.get(p);
-    if (direct) return direct;
+    // `bpftool prog load` pins the object's first program.
+    if (direct) return direct.program !== undefined ? direct : { object: direct.object, program: this.specs.get(direct.object)?.programs[0]?.name };
     for (const o of this.objects.values()) {
       if (o.pinDir && dirOf(p) === o.pinDir) {
         const name = p.slice(o.pinDir.length + 1);

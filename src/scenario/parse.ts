@@ -42,22 +42,22 @@ export function loadScenarioFile(path: string): Scenario {
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  const yamlIssues: ScenarioIssue[] = doc.errors.map((e) => ({
+  const yamlIssues: ScenarioIssue[] = dedupe(doc.errors.map((e) => ({
     file,
     line: e.linePos?.[0].line ?? 1,
     col: e.linePos?.[0].col ?? 1,
     path: '',
     message: yamlMessage(e.message),
-  }));
+  })));
   if (yamlIssues.length) throw new ScenarioError(yamlIssues);
 
   const report = new Reporter();
   const pos = (w: Where): SourcePos => ({ file, ...locate(doc, lc, w) });
   const fail = (): never => {
     throw new ScenarioError(
-      report.pending
-        .map((p) => ({ file, ...locate(doc, lc, p.where), path: formatPath(p.where.path), message: p.message }))
-        .sort((a, b) => a.line - b.line || a.col - b.col),
+      dedupe(report.pending.map((p) => ({ file, ...locate(doc, lc, p.where), path: formatPath(p.where.path), message: p.message }))).sort(
+        (a, b) => a.line - b.line || a.col - b.col,
+      ),
     );
   };
 
@@ -90,6 +90,15 @@ export function parseScenario(text: string, file: string): Scenario {
   const scenario = finalize(d, { file, input, pos });
   if (report.count) fail();
   return scenario;
+}
+
+/** One message per place: a YAML slip can be reported twice by the parser. */
+function dedupe(issues: ScenarioIssue[]): ScenarioIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.line}:${i.col}:${i.path}:${i.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
 }
 
 /** yaml's message without its own position and excerpt (we print ours), plus a hint for `op: >=`. */

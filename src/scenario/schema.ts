@@ -127,9 +127,9 @@ function reissue(ctx: z.RefinementCtx, issues: readonly z.core.$ZodIssue[]): nev
 function byKind<T>(variants: Record<string, z.ZodType<T>>, what: string) {
   return keyed<T>((v) => {
     const kinds = Object.keys(variants);
-    if (v.kind === undefined) return { error: `missing "kind" (one of: ${kinds.join(', ')})` };
+    if (v.kind === undefined) return { error: `missing "kind" (one of: ${kinds.map((k) => show(k)).join(', ')})` };
     const variant = typeof v.kind === 'string' ? variants[v.kind] : undefined;
-    if (!variant) return { error: `expected one of ${kinds.join(', ')}, got ${show(v.kind)}`, path: ['kind'] };
+    if (!variant) return { error: `expected one of ${kinds.map((k) => show(k)).join(', ')}, got ${show(v.kind)}`, path: ['kind'] };
     return { variant };
   }, what);
 }
@@ -514,6 +514,11 @@ export type StepInput =
   | z.output<(typeof stepVariants)['tailCall']>;
 
 const structuredStep = keyed((v) => {
+  const keys = Object.keys(v);
+  // "tc class add ... parent 1: classid 1:10 ..." is a mapping to YAML, because of ": ".
+  if (keys.length === 1 && /^(sudo\s+)?(ip|tc|bpftool|sysctl)\s/.test(keys[0])) {
+    return { error: `YAML read this command as a mapping because of the ": " in it; quote the whole command, or write the steps as a block (steps: |)` };
+  }
   const found = STEP_KEYS.filter((k) => k in v);
   if (found.length !== 1) return { error: `a step is a command string, or a mapping with one of the keys ${STEP_KEYS.join(', ')}` };
   return { variant: stepVariants[found[0]] as z.ZodType<StepInput> };

@@ -396,8 +396,9 @@ function progLoad(d: Draft, op: Extract<Op, { op: 'prog-load' }>, at: At): void 
     o.pinDir = path;
   } else {
     if (d.progPins.has(path)) return void d.err(at('path'), `${path} is already a pin (File exists)`);
-    d.progPins.set(path, { object: o.id });
-    d.addProgram({ object: o.id, pin: path }, at('file'));
+    const first = d.specs.get(o.id)?.programs[0]?.name;
+    d.progPins.set(path, { object: o.id, ...(first !== undefined ? { program: first } : {}) });
+    d.addProgram({ object: o.id, ...(first !== undefined ? { program: first } : {}), pin: path }, at('file'));
   }
   if (op.pinMaps !== undefined) {
     const m = normPin(op.pinMaps);
@@ -421,7 +422,7 @@ function mapUpdate(d: Draft, op: Extract<Op, { op: 'map-update' }>, at: At): voi
     d.resolvedTailCalls.push({ tc: { object: ref.object, map: ref.map, index, program: { object: prog.object, program } }, where: at('map') });
     return;
   }
-  d.addMapEntries(ref.object, ref.map, [{ key: hex(op.key), value: hex(op.value.bytes), where: at('key') }], at('map'));
+  d.addMapEntries(ref.object, ref.map, [{ key: hex(op.key), value: hex(op.value.bytes), where: at('key'), valueWhere: at('value') }], at('map'));
 }
 
 export { DEFAULT_HOST };

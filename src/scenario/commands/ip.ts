@@ -383,10 +383,11 @@ function parseRoute(a: Args, ns: string | undefined, family: 4 | 6 | undefined, 
   if (via && !viaIp) fail(via, `expected a gateway address, got "${via.text}"`);
   const srcIp = src ? parseIp(src.text) : undefined;
   if (src && !srcIp) fail(src, `expected a source address, got "${src.text}"`);
-  let fam = family ?? viaIp?.family;
+  let fam = family;
   let dstText: string;
   if (dst.text === 'default' || dst.text === 'all' || dst.text === 'any') {
-    fam ??= 4;
+    // Without -4/-6, the gateway's family says which default route is meant.
+    fam ??= viaIp?.family ?? 4;
     dstText = fam === 4 ? '0.0.0.0/0' : '::/0';
   } else {
     const c = parseCidr(dst.text);
@@ -398,7 +399,7 @@ function parseRoute(a: Args, ns: string | undefined, family: 4 | 6 | undefined, 
   }
   if (viaIp && viaIp.family !== fam) fail(via!, `gateway ${via!.text} is not IPv${fam} like the destination`);
   if (srcIp && srcIp.family !== fam) fail(src!, `source ${src!.text} is not IPv${fam} like the destination`);
-  if (!viaIp && !dev) fail(dst, 'a route needs "via ADDR" or "dev NAME"');
+  if (!viaIp && !dev && v !== 'delete') fail(dst, 'a route needs "via ADDR" or "dev NAME"');
   if (via) pos.via = via.offset;
   if (dev) pos.dev = dev.offset;
   const route: Route = { family: fam, dst: dstText, metric: metric ?? (fam === 6 ? 1024 : 0) };
