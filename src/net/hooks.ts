@@ -6,6 +6,7 @@
  * (net/core/dev.c) with direct-action bpf filters.
  */
 import { SkbCtx } from '../ebpf/ctx/skb.ts';
+import { SK_BUFF } from '../ebpf/ctx/layout.ts';
 import { PacketBuf, SKB_SHARED_INFO_SIZE, XDP_PACKET_HEADROOM } from '../ebpf/ctx/packet.ts';
 import { XdpCtx } from '../ebpf/ctx/xdp.ts';
 import { lineAt } from '../ebpf/elf/spec.ts';
@@ -17,6 +18,9 @@ import type { VmError } from '../ebpf/vm/engine.ts';
 import type { ProgStep } from '../trace/records.ts';
 import type { CostProfile } from '../cost/profile.ts';
 import type { Skb } from './skb.ts';
+
+/** __sk_buff field offsets by name. */
+const SKB = Object.fromEntries(SK_BUFF.map((f) => [f.name, f.off])) as Record<string, number>;
 
 /** Headroom an skb built by a driver has in front of the MAC header (NET_SKB_PAD + NET_IP_ALIGN). */
 const SKB_HEADROOM = 66;
@@ -157,37 +161,39 @@ export function runTc(
   const { pkt, ctx } = scratch.tc(prog.progType, skb.data, skb.meta);
   {
     const et = skb.data.length >= 14 ? (skb.data[12] << 8) | skb.data[13] : 0;
-    ctx.protocol = et;
-    ctx.set('pkt_type', where.pktType);
-    ctx.set('mark', skb.mark);
-    ctx.set('priority', skb.priority);
-    ctx.set('queue_mapping', skb.queueMapping);
-    ctx.set('tc_index', skb.tcIndex);
-    ctx.set('tc_classid', skb.tcClassid);
-    ctx.set('hash', skb.hash);
-    ctx.set('ifindex', where.ifindex);
-    ctx.set('ingress_ifindex', where.ingress ? where.ifindex : skb.ingressIfindex);
-    ctx.set('wire_len', skb.len);
+    const v = ctx.view;
+    // Field offsets resolved once (module level): this runs for every packet at every tc hook.
+    v.setUint32(SKB.protocol, ((et & 0xff) << 8) | (et >> 8), true);
+    v.setUint32(SKB.pkt_type, where.pktType, true);
+    v.setUint32(SKB.mark, skb.mark >>> 0, true);
+    v.setUint32(SKB.priority, skb.priority >>> 0, true);
+    v.setUint32(SKB.queue_mapping, skb.queueMapping >>> 0, true);
+    v.setUint32(SKB.tc_index, skb.tcIndex >>> 0, true);
+    v.setUint32(SKB.tc_classid, skb.tcClassid >>> 0, true);
+    v.setUint32(SKB.hash, skb.hash >>> 0, true);
+    v.setUint32(SKB.ifindex, where.ifindex, true);
+    v.setUint32(SKB.ingress_ifindex, where.ingress ? where.ifindex : skb.ingressIfindex, true);
+    v.setUint32(SKB.wire_len, skb.len, true);
     if (skb.vlan) {
-      ctx.set('vlan_present', 1);
-      ctx.set('vlan_tci', skb.vlan.tci);
-      ctx.set('vlan_proto', ((skb.vlan.proto & 0xff) << 8) | (skb.vlan.proto >> 8));
+      v.setUint32(SKB.vlan_present, 1, true);
+      v.setUint32(SKB.vlan_tci, skb.vlan.tci, true);
+      v.setUint32(SKB.vlan_proto, ((skb.vlan.proto & 0xff) << 8) | (skb.vlan.proto >> 8), true);
     }
-    ctx.bytes.set(skb.cb, 48);
-    ctx.setU64('tstamp', skb.tstamp);
+    ctx.bytes.set(skb.cb, SKB.cb);
+    if (skb.tstamp !== 0n) v.setBigUint64(SKB.tstamp, skb.tstamp, true);
     const env = new HookEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
     const out = outcome(prog, env, costs, [ctx.addr], true);
     skb.data = pkt.bytes().slice();
     skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
-    skb.mark = ctx.get('mark');
-    skb.priority = ctx.get('priority');
-    skb.queueMapping = ctx.get('queue_mapping');
-    skb.tcIndex = ctx.get('tc_index');
-    skb.tcClassid = ctx.get('tc_classid');
-    skb.hash = ctx.get('hash');
-    skb.tstamp = ctx.getU64('tstamp');
-    skb.cb.set(ctx.bytes.subarray(48, 68));
-    skb.vlan = ctx.get('vlan_present') ? { tci: ctx.get('vlan_tci'), proto: ((ctx.get('vlan_proto') & 0xff) << 8) | (ctx.get('vlan_proto') >> 8) } : undefined;
+    skb.mark = v.getUint32(SKB.mark, true);
+    skb.priority = v.getUint32(SKB.priority, true);
+    skb.queueMapping = v.getUint32(SKB.queue_mapping, true);
+    skb.tcIndex = v.getUint32(SKB.tc_index, true);
+    skb.tcClassid = v.getUint32(SKB.tc_classid, true);
+    skb.hash = v.getUint32(SKB.hash, true);
+    skb.tstamp = v.getBigUint64(SKB.tstamp, true);
+    if (ctx.bytes.subarray(SKB.cb, SKB.cb + 20).some((b) => b !== 0) || skb.hasCb) skb.cb.set(ctx.bytes.subarray(SKB.cb, SKB.cb + 20));
+    skb.vlan = v.getUint32(SKB.vlan_present, true) ? { tci: v.getUint32(SKB.vlan_tci, true), proto: ((v.getUint32(SKB.vlan_proto, true) & 0xff) << 8) | (v.getUint32(SKB.vlan_proto, true) >> 8) } : undefined;
     return out;
   }
 }

@@ -9,7 +9,7 @@ import type { FibQuery, FibResult, Host as HostPort } from '../ebpf/runtime/host
 import type { Bridge } from './bridge.ts';
 import type { Exec } from './cpu.ts';
 import { type Netdev, PACKET_OTHERHOST } from './netdev.ts';
-import type { Network } from './network.ts';
+import type { Cell, Network } from './network.ts';
 import {
   BPF_FIB_LKUP_RET_FWD_DISABLED,
   BPF_FIB_LKUP_RET_NO_NEIGH,
@@ -20,6 +20,8 @@ import {
   RouteTable,
 } from './route.ts';
 import type { Skb } from './skb.ts';
+
+const DELIVERED: Record<string, string> = { ipv4: 'delivered/ipv4', ipv6: 'delivered/ipv6', arp: 'delivered/arp' };
 
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
@@ -48,6 +50,15 @@ export class Host {
       fibLookup: (q) => this.fibLookup(q),
       tracePrintk: (line) => net.counters.add(`${name}/printk`, line.length > 0 ? 1 : 0),
     };
+  }
+
+  private readonly cells = new Map<string, Cell>();
+
+  /** Add to this host's counter `name` ("host/name"), the cell looked up once per name. */
+  count(name: string, n = 1): void {
+    let c = this.cells.get(name);
+    if (!c) this.cells.set(name, (c = this.net.counters.cell(`${this.name}/${name}`)));
+    c.v += n;
   }
 
   allocIfindex(): number {
@@ -79,14 +90,19 @@ export class Host {
   addAddress(dev: Netdev, addr: Uint8Array, prefixLen: number): void {
     const family = addr.length === 4 ? 4 : 6;
     dev.addrs.push({ family, addr, prefixLen });
+    if (family === 4) this.local4.add(((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0);
     const net = addr.slice();
     for (let i = 0; i < net.length * 8; i++) if (i >= prefixLen) net[i >> 3] &= ~(0x80 >> (i & 7));
     if (prefixLen < addr.length * 8) this.routes.add({ family, dst: net, prefixLen, ifindex: dev.ifindex, metric: 0 });
   }
 
+  /** IPv4 addresses of this host as numbers, kept in step with addAddress (looked up per packet). */
+  private readonly local4 = new Set<number>();
+
   isLocal(ip: Uint8Array): boolean {
-    for (const d of this.devices.values()) for (const a of d.addrs) if (a.addr.length === ip.length && a.addr.every((b, i) => b === ip[i])) return true;
-    return ip.length === 4 ? ip[0] === 127 : false;
+    if (ip.length === 4) return ip[0] === 127 || this.local4.has(((ip[0] << 24) | (ip[1] << 16) | (ip[2] << 8) | ip[3]) >>> 0);
+    for (const d of this.devices.values()) for (const a of d.addrs) if (a.addr.length === 16 && a.addr.every((b, i) => b === ip[i])) return true;
+    return false;
   }
 
   /** __netif_receive_skb_core after tc ingress: the bridge, then the L3 protocol handlers. */
@@ -130,8 +146,16 @@ export class Host {
       dev.drop(x, skb, 'local', 'pkt_too_small');
       return;
     }
+    if (!v6) {
+      // IPv4 without building a view: local, loopback or multicast/broadcast → deliver.
+      const a = d[l3 + 16];
+      if (a === 127 || a >= 224 || this.local4.has(((a << 24) | (d[l3 + 17] << 16) | (d[l3 + 18] << 8) | d[l3 + 19]) >>> 0)) {
+        this.deliver(x, dev, skb, 'ipv4');
+        return;
+      }
+    }
     const dst = v6 ? d.subarray(l3 + 24, l3 + 40) : d.subarray(l3 + 16, l3 + 20);
-    if (this.isLocal(dst) || (!v6 && dst[0] >= 224)) {
+    if (v6 && this.isLocal(dst)) {
       this.deliver(x, dev, skb, v6 ? 'ipv6' : 'ipv4');
       return;
     }
@@ -179,7 +203,7 @@ export class Host {
     }
     d.set(mac, 0);
     d.set(out.mac, 6);
-    this.net.counters.add(`${this.name}/forwarded`, 1);
+    this.count('forwarded');
     dev.hop(x, skb, 'forward', { verdict: `to ${out.name} via ${formatIp(nh)}` });
     out.xmit(x, skb);
   }
@@ -187,8 +211,8 @@ export class Host {
   /** Local delivery: the sink counts per flow and records latency (sockets come later). */
   deliver(x: Exec, dev: Netdev, skb: Skb, what: string): void {
     x.t += this.net.costs.localDeliverNs;
-    this.net.counters.add(`${this.name}/delivered`, 1);
-    this.net.counters.add(`${this.name}/delivered/${what}`, 1);
+    this.count('delivered');
+    this.count(DELIVERED[what] ?? `delivered/${what}`);
     dev.hop(x, skb, 'local', { verdict: `deliver ${what}` });
     this.net.recordDelivery(dev, skb, x.t);
   }

@@ -34,6 +34,15 @@ export const DEV_MAP_BULK_SIZE = 16;
 /** Reclassify loops before tc gives up (net/sched/cls_api.c: max_reclassify_loop). */
 const MAX_RECLASSIFY = 4;
 
+const tcNames = [new Map<number, string>(), new Map<number, string>()];
+/** "tc-ingress/TC_ACT_OK"…, built once per verdict. */
+function tcCounterName(ingress: boolean, v: number, name: string): string {
+  const m = tcNames[ingress ? 0 : 1];
+  let s = m.get(v);
+  if (s === undefined) m.set(v, (s = `${ingress ? 'tc-ingress' : 'tc-egress'}/${name}`));
+  return s;
+}
+
 /** Counter names per XDP verdict, so the hot path builds no strings. */
 const XDP_COUNTER = ['xdp/XDP_ABORTED', 'xdp/XDP_DROP', 'xdp/XDP_PASS', 'xdp/XDP_TX', 'xdp/XDP_REDIRECT'];
 
@@ -114,7 +123,7 @@ export abstract class Netdev {
   drop(x: Exec, skb: Skb, hook: Hook, reason: string): void {
     this.net.record('dropped', this, skb, reason);
     this.count(`drop/${reason}`);
-    this.net.counters.add(`${this.host.name}/drops/${reason}`, 1);
+    this.host.count(`drops/${reason}`);
     this.hop(x, skb, 'drop', { reason: `${hook}: ${reason}` });
   }
 
@@ -244,8 +253,8 @@ export abstract class Netdev {
       x.t += out.cost;
       const v = out.error ? TC_ACT_SHOT : out.verdict;
       const name = tcVerdictName(v);
-      this.count(`${hook}/${name}`);
-      this.hop(x, skb, hook, { verdict: name, progs: out, cost: out.cost });
+      this.count(tcCounterName(ingress, v, name));
+      if (this.net.trace.on || this.net.taps.size > 0) this.hop(x, skb, hook, { verdict: name, progs: out, cost: out.cost });
       for (const cl of out.clones) this.cloneRedirect(x, skb, cl.ifindex, cl.ingress, cl.bytes);
       switch (v) {
         case TC_ACT_OK:
@@ -348,7 +357,7 @@ export abstract class Netdev {
         const skb = ev.pkt as unknown as Skb;
         this.net.record('dropped', this, skb, ev.reason ?? 'QDISC_DROP');
         this.count(`qdisc/drop/${ev.reason ?? 'drop'}`);
-        this.net.counters.add(`${this.host.name}/drops/qdisc`, 1);
+        this.host.count('drops/qdisc');
         if (this.net.trace.on) this.hop({ cpu: this.net.txCpu, t: this.net.sim.now }, skb, 'drop', { reason: `qdisc ${q.kind}: ${ev.reason ?? 'drop'}` });
       } else if (ev.kind === 'mark') this.count('qdisc/ecn_mark');
     };

@@ -61,6 +61,11 @@ export class Skb {
     return (this.cbBytes ??= new Uint8Array(20));
   }
 
+  /** Whether cb[] was ever written (most packets never use it). */
+  get hasCb(): boolean {
+    return this.cbBytes !== undefined;
+  }
+
   /** "traffic|flow", the ledger's per-packet key (built once per packet). */
   get ledgerKey(): string {
     return (this.lk ??= `${this.traffic ?? ''}|${this.flow ?? ''}`);

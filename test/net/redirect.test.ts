@@ -93,7 +93,7 @@ describe('XDP redirects', () => {
     const peerHost = t.net.addHost('gen');
     const gen = t.net.addNic(peerHost, 'eth0');
     t.net.connect(t.eth0, gen, 100);
-    gen.addrs.push({ family: 4, addr: parseIp('10.0.0.1'), prefixLen: 24 });
+    peerHost.addAddress(gen, parseIp('10.0.0.1'), 24);
     t.net.attachXdp(t.eth0, t.obj.program('xdp_tx_swap'));
     // The generator's frames come back with swapped MACs: addressed to the generator, delivered there.
     // A MAC-swapping reflector: the frame's IP destination is the generator itself.

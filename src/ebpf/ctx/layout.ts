@@ -99,8 +99,13 @@ export function fieldAt(layout: readonly Field[], off: number): Field | undefine
   return undefined;
 }
 
+const byName = new WeakMap<readonly Field[], Map<string, Field>>();
+
+/** A field by name (an index per layout: contexts are filled field by field on every run). */
 export function fieldByName(layout: readonly Field[], name: string): Field {
-  const f = layout.find((x) => x.name === name);
+  let m = byName.get(layout);
+  if (!m) byName.set(layout, (m = new Map(layout.map((f) => [f.name, f]))));
+  const f = m.get(name);
   if (!f) throw new Error(`no context field ${name}`);
   return f;
 }
