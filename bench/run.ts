@@ -3,10 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFigure, runInterpreterBench } from './interpreter.ts';
+import { runDatapathBench } from './datapath.ts';
 import { runQdiscBench } from './qdisc.ts';
 import { runSimBench } from './sim.ts';
 
-const figs: BenchFigure[] = [...runInterpreterBench(), ...runSimBench(), ...runQdiscBench()];
+const figs: BenchFigure[] = [...runInterpreterBench(), ...runSimBench(), ...runQdiscBench(), ...runDatapathBench()];
 const out: Record<string, { value: number; unit: string }> = {};
 console.log('benchmark'.padEnd(32) + 'median'.padStart(16) + '  unit');
 for (const f of figs) {
