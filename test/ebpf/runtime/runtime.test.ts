@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadObjectFile } from '../../../src/ebpf/elf/index.ts';
+import type { ObjectSpec } from '../../../src/ebpf/elf/spec.ts';
+import { Call, Exit, Mov, program, R0 } from '../../../src/ebpf/isa/dsl.ts';
+import { Runtime, RuntimeError } from '../../../src/ebpf/runtime/runtime.ts';
+
+const FIX = join(import.meta.dirname, '..', '..', 'fixtures');
+
+function specWith(insns: ReturnType<typeof program>, progType = 'BPF_PROG_TYPE_SCHED_CLS'): ObjectSpec {
+  return {
+    path: 'inline.o',
+    license: 'GPL',
+    maps: [],
+    programs: [{ name: 'p', section: 'tc', progType, flags: 0, insns: [...insns], mapRefs: [], funcRefs: [], lineInfo: [], funcs: [{ pc: 0, name: 'p' }], coreRelos: [] }],
+  };
+}
+
+describe('runtime loading', () => {
+  it('shares maps pinned by name (LIBBPF_PIN_BY_NAME) between objects of one runtime', () => {
+    const rt = new Runtime();
+    const a = rt.load(loadObjectFile(join(FIX, 'maps_user.o')));
+    const b = rt.load(loadObjectFile(join(FIX, 'maps_user.o')));
+    expect(a.map('blocked_ports')).toBe(b.map('blocked_ports'));
+    // Maps without pinning are per object.
+    expect(a.map('flows')).not.toBe(b.map('flows'));
+    expect(rt.bpffs.get('/sys/fs/bpf/blocked_ports')?.obj).toBe(a.map('blocked_ports'));
+  });
+
+  it('refuses a helper chainlab does not implement, naming it and its id', () => {
+    const rt = new Runtime();
+    // bpf_skb_get_tunnel_key (20): no tunnel devices are modelled.
+    const e = (() => {
+      try {
+        rt.load(specWith(program(Call(20), Mov.imm(R0, 0), Exit())));
+      } catch (err) {
+        return err as RuntimeError;
+      }
+    })();
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e?.exitCode).toBe(1);
+    expect(e?.message).toMatch(/inline\.o: load program 'p': helper bpf_skb_get_tunnel_key \(id 20\) is not supported/);
+  });
+
+  it('refuses a helper the program type may not call', () => {
+    const rt = new Runtime();
+    // bpf_xdp_adjust_head (44) from a tc program.
+    expect(() => rt.load(specWith(program(Call(44), Mov.imm(R0, 0), Exit())))).toThrow(/bpf_xdp_adjust_head \(id 44\) is not supported for BPF_PROG_TYPE_SCHED_CLS/);
+  });
+
+  it('refuses a program whose control flow falls off the end, naming the instruction', () => {
+    const rt = new Runtime();
+    expect(() => rt.load(specWith(program(Mov.imm(R0, 0))))).toThrow(/verify program 'p': last insn is not an exit or jmp/);
+  });
+
+  it('initialises PROG_ARRAY slots from .values and runs the tail-call chain', () => {
+    const rt = new Runtime();
+    const o = rt.load(loadObjectFile(join(FIX, 'tail_chain.o')));
+    const chain = o.map('chain').entries();
+    expect(chain.map((e) => e.key[0])).toEqual([0, 1]);
+  });
+});
