@@ -25,7 +25,7 @@ export class Bridge extends Netdev {
     }
     const ports = this.ports();
     if (ports.length === 0) {
-      this.drop(x, skb, 'forward', `bridge ${this.name} has no ports`);
+      this.drop(x, skb, 'forward', 'NO_TX_TARGET', `bridge ${this.name} has no ports`);
       return;
     }
     ports.forEach((p, i) => p.xmit(x, i === ports.length - 1 ? skb : skb.clone(x.t)));
@@ -40,6 +40,6 @@ export class Bridge extends Netdev {
   }
 
   protected xdpTx(x: Exec, skb: Skb): void {
-    this.drop(x, skb, 'xdp-tx', 'XDP_TX on a bridge');
+    this.drop(x, skb, 'xdp-tx', 'XDP_XMIT_ERR', 'XDP_TX on a bridge');
   }
 }

@@ -133,17 +133,17 @@ export class Host {
       return;
     }
     if (et !== ETH_P_IP && et !== ETH_P_IPV6) {
-      dev.drop(x, skb, 'local', 'unhandled protocol');
+      dev.drop(x, skb, 'local', 'UNHANDLED_PROTO');
       return;
     }
     if (pktType === PACKET_OTHERHOST) {
       // ip_rcv_core drops frames for another host's MAC (SKB_DROP_REASON_OTHERHOST).
-      dev.drop(x, skb, 'local', 'otherhost');
+      dev.drop(x, skb, 'local', 'OTHERHOST', 'the destination MAC is not this device\'s');
       return;
     }
     const v6 = et === ETH_P_IPV6;
     if (d.length < l3 + (v6 ? 40 : 20)) {
-      dev.drop(x, skb, 'local', 'pkt_too_small');
+      dev.drop(x, skb, 'local', 'PKT_TOO_SMALL');
       return;
     }
     if (!v6) {
@@ -164,29 +164,29 @@ export class Host {
 
   private forward(x: Exec, dev: Netdev, skb: Skb, l3: number, v6: boolean, dst: Uint8Array): void {
     if (!this.forwarding) {
-      dev.drop(x, skb, 'forward', `not for this host and forwarding is off (${formatIp(dst)}; sysctl net.ipv${v6 ? '6.conf.all.forwarding' : '4.ip_forward'}=1)`);
+      dev.drop(x, skb, 'forward', 'IP_FORWARD_DISABLED', `${formatIp(dst)} is not local and forwarding is off (sysctl net.ipv${v6 ? '6.conf.all.forwarding' : '4.ip_forward'}=1)`);
       return;
     }
     const d = skb.data;
     const ttl = v6 ? d[l3 + 7] : d[l3 + 8];
     if (ttl <= 1) {
-      dev.drop(x, skb, 'forward', 'ttl exceeded');
+      dev.drop(x, skb, 'forward', 'IP_INHDR', 'TTL exceeded');
       return;
     }
     const r = this.routes.lookup(dst);
     if (!r) {
-      dev.drop(x, skb, 'forward', `no route to ${formatIp(dst)} (SKB_DROP_REASON_IP_NOROUTE)`);
+      dev.drop(x, skb, 'forward', 'IP_NOROUTE', `no route to ${formatIp(dst)}`);
       return;
     }
     const out = this.byIndex.get(r.ifindex);
     if (!out) {
-      dev.drop(x, skb, 'forward', `route to ${formatIp(dst)} via missing ifindex ${r.ifindex}`);
+      dev.drop(x, skb, 'forward', 'IP_NOROUTE', `route to ${formatIp(dst)} via missing ifindex ${r.ifindex}`);
       return;
     }
     const nh = r.via ?? dst;
     const mac = this.neigh.lookup(out.ifindex, nh);
     if (!mac) {
-      dev.drop(x, skb, 'forward', `no neighbour entry for ${formatIp(nh)} on ${out.name} (add one with ip neigh)`);
+      dev.drop(x, skb, 'forward', 'NEIGH_FAILED', `no neighbour entry for ${formatIp(nh)} on ${out.name} (add one with ip neigh)`);
       return;
     }
     x.t += this.net.costs.forwardNs;

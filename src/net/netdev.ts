@@ -120,11 +120,15 @@ export abstract class Netdev {
     });
   }
 
-  drop(x: Exec, skb: Skb, hook: Hook, reason: string): void {
+  /**
+   * Drop a packet: counted under a bounded reason name (the kernel's SKB_DROP_REASON_* where it
+   * has one), recorded in the ledger, and traced with the detail that explains this packet.
+   */
+  drop(x: Exec, skb: Skb, hook: Hook, reason: string, detail?: string): void {
     this.net.record('dropped', this, skb, reason);
     this.count(`drop/${reason}`);
     this.host.count(`drops/${reason}`);
-    this.hop(x, skb, 'drop', { reason: `${hook}: ${reason}` });
+    if (this.net.trace.on) this.hop(x, skb, 'drop', { reason: `${hook}: ${reason}${detail ? ` (${detail})` : ''}` });
   }
 
   /**
@@ -162,7 +166,7 @@ export abstract class Netdev {
         return false;
       default:
         // XDP_ABORTED and unknown verdicts: dropped and traced (trace_xdp_exception).
-        this.drop(x, skb, 'xdp', out.error ? `xdp_exception: ${out.error.detail}` : `xdp_exception (${name})`);
+        this.drop(x, skb, 'xdp', 'XDP_ABORTED', out.error ? `program fault: ${out.error.detail}` : `verdict ${name}`);
         return false;
     }
   }
@@ -189,7 +193,7 @@ export abstract class Netdev {
       target = this.host.byIfindex(ifindex);
     }
     if (!target) {
-      this.drop(x, skb, 'xdp', 'xdp_redirect_err (no target device)');
+      this.drop(x, skb, 'xdp', 'XDP_REDIRECT_ERR', 'no target device');
       return;
     }
     x.t += c.xdpRedirectNs;
@@ -207,7 +211,7 @@ export abstract class Netdev {
   /** One frame through ndo_xdp_xmit, tracing a drop when the device refuses it. */
   xdpXmitOne(x: Exec, skb: Skb, from: Netdev): void {
     const sent = this.xdpXmit(x, [skb]);
-    if (sent === 0) from.drop(x, skb, 'xdp-redirect', `redirect to ${this.id}: ${this.xmitRefusal()}`);
+    if (sent === 0) from.drop(x, skb, 'xdp-redirect', 'XDP_XMIT_ERR', `redirect to ${this.id}: ${this.xmitRefusal()}`);
   }
 
   /**
@@ -260,7 +264,7 @@ export abstract class Netdev {
         case TC_ACT_OK:
           return 'continue';
         case TC_ACT_SHOT:
-          if (out.error) this.drop(x, skb, hook, `tc program fault: ${out.error.detail}`);
+          if (out.error) this.drop(x, skb, hook, ingress ? 'TC_INGRESS' : 'TC_EGRESS', `program fault: ${out.error.detail}`);
           else this.net.record('dropped', this, skb, 'TC_ACT_SHOT');
           x.t += c.skbFreeNs;
           return 'consumed';
@@ -273,7 +277,7 @@ export abstract class Netdev {
           return 'consumed';
         case TC_ACT_RECLASSIFY:
           if (++loops >= MAX_RECLASSIFY) {
-            this.drop(x, skb, hook, 'reclassify loop');
+            this.drop(x, skb, hook, 'TC_RECLASSIFY_LOOP');
             return 'consumed';
           }
           i = -1;
@@ -291,19 +295,19 @@ export abstract class Netdev {
   private tcRedirect(x: Exec, skb: Skb, out: ProgOutcome, ingress: boolean): void {
     const r = out.redirect;
     if (!r || (r.kind !== 'ifindex' && r.kind !== 'peer')) {
-      this.drop(x, skb, ingress ? 'tc-ingress' : 'tc-egress', 'TC_ACT_REDIRECT without a redirect target');
+      this.drop(x, skb, ingress ? 'tc-ingress' : 'tc-egress', 'TC_REDIRECT_ERR', 'TC_ACT_REDIRECT without a redirect target');
       return;
     }
     const target = this.host.byIfindex(r.ifindex);
     if (!target) {
-      this.drop(x, skb, ingress ? 'tc-ingress' : 'tc-egress', `redirect to unknown ifindex ${r.ifindex}`);
+      this.drop(x, skb, ingress ? 'tc-ingress' : 'tc-egress', 'TC_REDIRECT_ERR', `redirect to unknown ifindex ${r.ifindex}`);
       return;
     }
     if (r.kind === 'peer') {
       // bpf_redirect_peer: straight into the veth peer's ingress, in the peer's namespace, no backlog.
       const peer = target.peerDev();
       if (!ingress || !peer) {
-        this.drop(x, skb, 'tc-ingress', 'bpf_redirect_peer needs tc ingress and a veth target');
+        this.drop(x, skb, 'tc-ingress', 'TC_REDIRECT_ERR', 'bpf_redirect_peer needs tc ingress and a veth target');
         return;
       }
       peer.receiveSkb(x, skb);
@@ -330,7 +334,7 @@ export abstract class Netdev {
   /** dev_queue_xmit: tc egress, the root qdisc, then the driver. */
   xmit(x: Exec, skb: Skb): void {
     if (!this.up) {
-      this.drop(x, skb, 'tc-egress', 'device down');
+      this.drop(x, skb, 'tc-egress', 'DEV_READY', 'device down');
       return;
     }
     if (this.tcEgress.length > 0 && this.runTcChain(x, skb, this.tcEgress, false) === 'consumed') return;
@@ -403,7 +407,7 @@ export function flushBulk(x: Exec, b: XdpBulk, from: Netdev): void {
   b.frames = [];
   b.dev.count('xdp_xmit_calls');
   const sent = b.dev.xdpXmit(x, frames);
-  for (let i = sent; i < frames.length; i++) from.drop(x, frames[i], 'xdp-redirect', `redirect to ${b.dev.id}: ${b.dev.xmitRefusal()}`);
+  for (let i = sent; i < frames.length; i++) from.drop(x, frames[i], 'xdp-redirect', 'XDP_XMIT_ERR', `redirect to ${b.dev.id}: ${b.dev.xmitRefusal()}`);
   for (let i = 0; i < sent; i++) from.hop(x, frames[i], 'xdp-redirect', { verdict: `to ${b.dev.id}` });
 }
 

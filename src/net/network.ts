@@ -250,7 +250,7 @@ export class Network {
   /** XDP_REDIRECT into a cpumap: bulk per entry; flushed at the end of the NAPI poll. */
   cpumapEnqueue(x: Exec, dev: Netdev, skb: Skb, cpu: number, map: BpfMap, key: number): void {
     if (cpu < 0 || cpu >= this.cpus.length) {
-      dev.drop(x, skb, 'xdp-redirect', `cpumap entry ${key} names CPU ${cpu}, the network has ${this.cpus.length}`);
+      dev.drop(x, skb, 'xdp-redirect', 'XDP_REDIRECT_ERR', `cpumap entry ${key} names CPU ${cpu}, the network has ${this.cpus.length}`);
       return;
     }
     const k = `${map.id}/${key}/${dev.id}`;

@@ -74,7 +74,7 @@ export class Nic extends Netdev {
     this.count('rx_packets');
     this.count('rx_bytes', skb.len);
     if (!this.up) {
-      this.drop({ cpu: this.queues[0].cpu, t: now }, skb, 'nic-rx', 'device down');
+      this.drop({ cpu: this.queues[0].cpu, t: now }, skb, 'nic-rx', 'DEV_READY', 'device down');
       return;
     }
     // RSS: the Toeplitz hash picks the RX queue (and becomes skb->hash); one queue needs no hash.
@@ -89,7 +89,7 @@ export class Nic extends Netdev {
     if (q.ring.length >= this.rxRingSize) {
       // The driver had no free RX descriptor: rx_missed_errors / rx_fifo_errors.
       this.count('rx_missed_errors');
-      this.drop({ cpu: q.cpu, t: now }, skb, 'nic-rx', 'rx_ring_full');
+      this.drop({ cpu: q.cpu, t: now }, skb, 'nic-rx', 'RX_RING_FULL', `rx queue ${qi} ring of ${this.rxRingSize} full (rx_missed_errors)`);
       return;
     }
     q.ring.push(skb);
@@ -157,7 +157,7 @@ export class Nic extends Netdev {
   }
 
   protected driverXmit(x: Exec, skb: Skb): void {
-    if (!this.txEnqueue(x, skb, 'nic-tx')) this.drop(x, skb, 'nic-tx', 'tx_ring_full');
+    if (!this.txEnqueue(x, skb, 'nic-tx')) this.drop(x, skb, 'nic-tx', 'TX_RING_FULL');
   }
 
   xdpXmit(x: Exec, frames: Skb[]): number {
@@ -174,6 +174,6 @@ export class Nic extends Netdev {
   }
 
   protected xdpTx(x: Exec, skb: Skb): void {
-    if (!this.txEnqueue(x, skb, 'nic-tx')) this.drop(x, skb, 'xdp-tx', 'xdp_tx ring full');
+    if (!this.txEnqueue(x, skb, 'nic-tx')) this.drop(x, skb, 'xdp-tx', 'XDP_XMIT_ERR', 'TX ring full');
   }
 }

@@ -94,11 +94,11 @@ export class Veth extends Netdev {
     this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
     if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     if (!peer.up) {
-      this.drop(x, skb, 'veth-xmit', 'peer down');
+      this.drop(x, skb, 'veth-xmit', 'DEV_READY', 'peer down');
       return;
     }
     if (peer.napiEnabled) {
-      if (peer.ringPush(x, [skb], false) === 0) this.drop(x, skb, 'veth-xmit', 'veth ring full');
+      if (peer.ringPush(x, [skb], false) === 0) this.drop(x, skb, 'veth-xmit', 'FULL_RING', `peer ring of ${VETH_RING_SIZE} full`);
       return;
     }
     // netif_rx(): the peer receives on the backlog of this CPU, after the current work.
@@ -127,6 +127,6 @@ export class Veth extends Netdev {
   }
 
   protected xdpTx(x: Exec, skb: Skb): void {
-    if (this.xdpXmit(x, [skb]) === 0) this.drop(x, skb, 'xdp-tx', this.xmitRefusal());
+    if (this.xdpXmit(x, [skb]) === 0) this.drop(x, skb, 'xdp-tx', 'XDP_XMIT_ERR', this.xmitRefusal());
   }
 }

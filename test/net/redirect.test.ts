@@ -133,7 +133,7 @@ describe('tc redirects', () => {
       expect(t.net.counters.get('a/eth0/tc-ingress/TC_ACT_REDIRECT')).toBe(2);
       if (ingress) {
         // Into veth0's own ingress: veth0's MAC is not the destination, so ip_rcv drops it as OTHERHOST.
-        expect(t.net.counters.get('a/drops/otherhost')).toBe(2);
+        expect(t.net.counters.get('a/drops/OTHERHOST')).toBe(2);
       } else {
         // Out of veth0: arrives at veth1 through the backlog and is delivered in b.
         expect(t.net.counters.get('b/delivered')).toBe(2);
