@@ -19,6 +19,11 @@ function q(s: string): string {
   return SAFE.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A pin the scenario names, moved under $PIN (/sys/fs/bpf/x → $PIN/x) so that copies never collide. */
+function pinPath(p: string): string {
+  return `"$PIN"/${q(p.replace(/^\/sys\/fs\/bpf\//, ''))}`;
+}
+
 /** Host names are restricted to [A-Za-z0-9_.-] by the parser, so they need no quoting. */
 const ns = (host: string): string => `"\${NS_PREFIX}${host}"`;
 const wireNs = (host: string): string => `"\${NS_PREFIX}wire-${host}"`;
@@ -52,7 +57,7 @@ export function exportShell(s: Scenario): string {
 
   emit('# Removes everything this script builds (namespaces take their devices, qdiscs and attached programs with them).');
   emit('cleanup() {', '  set +e', '  for n in "${NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null; done', '  rm -rf "$PIN"');
-  for (const p of userPins(s, plan)) emit(`  rm -rf ${q(p)}`);
+  for (const p of byNamePins(s, plan)) emit(`  rm -f ${q(p)}`);
   emit('}', '');
   emit('if [ "${1-}" = down ]; then', '  cleanup', '  exit 0', 'fi');
   emit('for n in "${NAMESPACES[@]}"; do', '  if [ -e "/run/netns/$n" ]; then', '    echo "namespace $n exists; remove it first with: $0 down" >&2', '    exit 1', '  fi', 'done');
@@ -103,6 +108,10 @@ function header(s: Scenario, emit: (...l: string[]) => void): void {
     emit('#    once with "bpftool prog loadall OBJ $PIN/<obj> pinmaps $PIN/<obj>/maps" and attached by pinned');
     emit('#    path; the others are attached straight from the file (ip link ... xdp obj, tc ... bpf obj).');
   }
+  if (s.objects.some((o) => o.pinDir !== undefined || o.pinMaps !== undefined) || s.programs.some((p) => p.pin !== undefined)) {
+    emit('#  - Pins the scenario names are made under $PIN (/sys/fs/bpf/x becomes $PIN/x), so that two copies of');
+    emit('#    the topology (different NS_PREFIX) never share maps, and "down" removes them all.');
+  }
   emit('#  - Traffic and expectations are chainlab\'s: the traffic is described in comments at the end.');
   emit('');
 }
@@ -132,32 +141,23 @@ function planObjects(s: Scenario): Plan {
                   ? 'sockmap programs are attached with bpftool'
                   : undefined;
     if (reason) plan.pinned.set(o.id, reason);
-    plan.progDir.set(o.id, o.pinDir !== undefined ? q(o.pinDir) : `"$PIN/${tag}"`);
-    plan.mapDir.set(o.id, o.pinMaps !== undefined ? q(o.pinMaps) : `"$PIN/${tag}/maps"`);
+    plan.progDir.set(o.id, o.pinDir !== undefined ? pinPath(o.pinDir) : `"$PIN/${tag}"`);
+    plan.mapDir.set(o.id, o.pinMaps !== undefined ? pinPath(o.pinMaps) : `"$PIN/${tag}/maps"`);
     plan.file.set(o.id, o.kind === 'source' ? `"$BUILD/${tag}.o"` : o.id.startsWith('/') ? q(o.id) : `"$SCENARIO_DIR"/${q(o.id)}`);
   }
   return plan;
 }
 
-function userPins(s: Scenario, plan: Plan): string[] {
+/** Pins outside $PIN: maps an object pins by name land where libbpf (or ip/tc) put them. */
+function byNamePins(s: Scenario, plan: Plan): string[] {
   const out = new Set<string>();
   for (const o of s.objects) {
-    if (!plan.pinned.has(o.id)) continue;
-    if (o.pinDir !== undefined) out.add(o.pinDir);
-    if (o.pinMaps !== undefined) out.add(o.pinMaps);
-    // Maps an object pins by name land at the pin root whoever loads it.
-    for (const m of o.info?.maps ?? []) if (m.pinByName) out.add(`/sys/fs/bpf/${m.name}`);
-  }
-  for (const o of s.objects) {
-    if (plan.pinned.has(o.id)) continue;
     for (const m of o.info?.maps ?? []) {
-      if (m.pinByName) {
-        out.add(`/sys/fs/bpf/tc/globals/${m.name}`);
-        out.add(`/sys/fs/bpf/xdp/globals/${m.name}`);
-      }
+      if (!m.pinByName) continue;
+      if (plan.pinned.has(o.id)) out.add(`/sys/fs/bpf/${m.name}`);
+      else for (const dir of ['tc', 'xdp']) out.add(`/sys/fs/bpf/${dir}/globals/${m.name}`);
     }
   }
-  for (const p of s.programs) if (p.pin !== undefined) out.add(p.pin);
   return [...out];
 }
 
@@ -375,10 +375,13 @@ function bpf(s: Scenario, plan: Plan, emit: (...l: string[]) => void): void {
   if (pinnedObjs.length) emit('mkdir -p "$PIN"');
   for (const o of pinnedObjs) {
     emit(`# ${o.id}: loaded once and pinned (${plan.pinned.get(o.id)})`);
-    for (const dir of [o.pinDir, o.pinMaps]) if (dir !== undefined) emit(`mkdir -p ${q(dir.slice(0, dir.lastIndexOf('/')))}`);
+    // bpftool creates the last directory of a pin path, not its parents.
+    for (const dir of [o.pinDir, o.pinMaps]) {
+      if (dir !== undefined && dir.lastIndexOf('/') > '/sys/fs/bpf'.length) emit(`mkdir -p ${pinPath(dir.slice(0, dir.lastIndexOf('/')))}`);
+    }
     emit(`bpftool prog loadall ${plan.file.get(o.id)} ${plan.progDir.get(o.id)} pinmaps ${plan.mapDir.get(o.id)}`);
     for (const p of s.programs) {
-      if (p.object === o.id && p.pin !== undefined && p.program !== undefined) emit(`bpftool prog pin pinned ${plan.progDir.get(o.id)}/${q(p.program)} ${q(p.pin)}`);
+      if (p.object === o.id && p.pin !== undefined && p.program !== undefined) emit(`bpftool prog pin pinned ${plan.progDir.get(o.id)}/${q(p.program)} ${pinPath(p.pin)}`);
     }
   }
   for (const m of s.maps) {
@@ -431,7 +434,7 @@ function sizeText(z: FrameSize): string {
 }
 
 function trafficText(t: TrafficSource): string {
-  const when = `from ${formatDuration(t.startNs)}${t.stopNs !== undefined ? ` to ${formatDuration(t.stopNs)}` : ''}${t.count !== undefined ? `, ${t.count} frames` : ''}`;
+  const when = `${t.startNs === 0 ? 'from the start' : `from ${formatDuration(t.startNs)}`}${t.stopNs !== undefined ? ` to ${formatDuration(t.stopNs)}` : ''}${t.count !== undefined ? `, ${t.count} frames` : ''}`;
   if (t.kind === 'pcap') {
     const timing = t.timing === 'original' ? 'original timing' : 'speed' in t.timing ? `${t.timing.speed}× speed` : formatRate(t.timing);
     return `replay of ${t.file} (${timing}${t.loops > 1 ? `, ${t.loops} loops` : ''}), ${when}`;

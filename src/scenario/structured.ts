@@ -27,12 +27,10 @@ export function applyHosts(d: Draft, hosts: Record<string, HostInput | null>, wh
     }
     declared.push({ h, input, where });
   }
-  // Devices of every host first, veths last: a veth's peer may live in a host declared later.
+  // Devices in the order written (ifindexes follow it). Every host exists by now, so a veth's
+  // peer end can be created in its host at once; if that host declares it later, the two merge.
   for (const { h, input, where } of declared) {
-    for (const [dev, di] of Object.entries(input.devices ?? {})) if (kindOf(dev, di) !== 'veth') applyDevice(d, h, dev, di ?? {}, sub(where, 'devices', dev));
-  }
-  for (const { h, input, where } of declared) {
-    for (const [dev, di] of Object.entries(input.devices ?? {})) if (kindOf(dev, di) === 'veth') applyDevice(d, h, dev, di ?? {}, sub(where, 'devices', dev));
+    for (const [dev, di] of Object.entries(input.devices ?? {})) applyDevice(d, h, dev, di ?? {}, sub(where, 'devices', dev));
   }
   for (const { h, input, where } of declared) {
     (input.routes ?? []).forEach((r, i) => {
@@ -99,16 +97,15 @@ function applyDevice(d: Draft, h: Host, name: string, di: DeviceInput, w: Where)
     dev = vethEnd(d, h, name, di, w);
   }
   if (!dev) return;
+  // The declaration is where later checks (master, qdisc tree) point, also for a veth end or lo that existed before.
+  d.origin.set(dev, w);
   if (di.mac !== undefined) {
     if (!isUnicastMac(di.mac)) return void d.err(sub(w, 'mac'), `${di.mac} is not a unicast address a device can own`);
     dev.mac = di.mac;
   }
   if (di.mtu !== undefined) dev.mtu = di.mtu;
   if (di.up !== undefined) dev.up = di.up;
-  if (di.master !== undefined) {
-    dev.master = di.master;
-    d.origin.set(dev, w);
-  }
+  if (di.master !== undefined) dev.master = di.master;
   if (di.addresses) {
     for (const [i, a] of di.addresses.entries()) {
       const ip = a.slice(0, a.indexOf('/'));

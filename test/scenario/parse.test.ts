@@ -635,7 +635,7 @@ describe('the model', () => {
     expect(gen).toMatchObject({ name: 'gen', cpus: 4, forwarding: { ipv4: false, ipv6: false } });
     expect(gen.devices.map((d) => d.name)).toEqual(['lo', 'veth0']);
     expect(dut).toMatchObject({ cpus: 2, forwarding: { ipv4: true, ipv6: true } });
-    expect(dut.devices.map((d) => `${d.kind}:${d.name}`)).toEqual(['lo:lo', 'nic:eth0', 'nic:eth1', 'bridge:br0', 'nic:eth2', 'nic:eth3', 'nic:eth4', 'veth:veth0']);
+    expect(dut.devices.map((d) => `${d.kind}:${d.name}`)).toEqual(['lo:lo', 'nic:eth0', 'nic:eth1', 'veth:veth0', 'bridge:br0', 'nic:eth2', 'nic:eth3', 'nic:eth4']);
     const dev = (n: string) => dut.devices.find((d) => d.name === n)!;
     expect(dev('lo')).toMatchObject({ up: false, mtu: 65536 });
     expect(dev('eth0')).toEqual<NicDevice>({
