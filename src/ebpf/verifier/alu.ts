@@ -380,6 +380,38 @@ function safeToCompute(op: number, s: RegState, is32: boolean): boolean {
   }
 }
 
+/** Both operands known: the exact result (what the range arithmetic gives for constants). */
+function constFold(op: number, a: bigint, b: bigint, is32: boolean): bigint | undefined {
+  const bits = is32 ? 32 : 64;
+  const wrap = (x: bigint): bigint => BigInt.asUintN(bits, x);
+  if (is32) {
+    a = BigInt.asUintN(32, a);
+    b = BigInt.asUintN(32, b);
+  }
+  switch (op) {
+    case BPF_ADD:
+      return wrap(a + b);
+    case BPF_SUB:
+      return wrap(a - b);
+    case BPF_MUL:
+      return wrap(a * b);
+    case BPF_AND:
+      return a & b;
+    case BPF_OR:
+      return a | b;
+    case BPF_XOR:
+      return a ^ b;
+    case BPF_LSH:
+      return wrap(a << b);
+    case BPF_RSH:
+      return a >> b;
+    case BPF_ARSH:
+      return wrap(BigInt.asIntN(bits, a) >> b);
+    default:
+      return undefined;
+  }
+}
+
 /** dst = dst op src on scalars (dst is updated in place; src is not changed). */
 export function scalarAlu(op: number, d: RegState, src: RegState, is32: boolean): void {
   if (!safeToCompute(op, src, is32)) {
@@ -389,6 +421,13 @@ export function scalarAlu(op: number, d: RegState, src: RegState, is32: boolean)
     return;
   }
   const s = src;
+  if (d.var.mask === 0n && s.var.mask === 0n && op !== BPF_NEG) {
+    const c = constFold(op, d.var.value, s.var.value, is32);
+    if (c !== undefined) {
+      markKnown(d, c);
+      return;
+    }
+  }
   switch (op) {
     case BPF_ADD:
       add32(d, s);

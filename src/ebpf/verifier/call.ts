@@ -351,7 +351,7 @@ export function checkHelperCall(env: Env, insn: Insn): VState | undefined {
   const regs = env.regs;
   for (const r of CALLER_SAVED) {
     markNotInit(regs[r]);
-    env.scratchRegs.add(r);
+    env.scratchRegs |= 1 << r;
   }
   const r0 = regs[0];
   switch (proto.ret) {

@@ -97,8 +97,8 @@ export class Env {
   peakStates = 0;
   curStates = 0;
   maxStatesPerInsn = 0;
-  /** Registers and stack slots the current instruction touched, for the log. */
-  scratchRegs = new Set<number>();
+  /** Registers (bit mask) and stack slots the current instruction touched, for the log. */
+  scratchRegs = 0;
   scratchSlots = new Set<number>();
   /** A helper that changes packet data was called somewhere (bpf_helper_changes_pkt_data). */
   changesPktData = false;

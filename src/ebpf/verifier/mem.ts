@@ -11,7 +11,7 @@ import { coerceToSize, coerceToSizeSx, isConst, markKnown, markUnknown, type Reg
 import { type Env } from './env.ts';
 import { ctxAccess, pktAccessOf, sockCommonValid, sockValid, tcpSockValid, xdpSockValid } from './ctx-access.ts';
 import { regStr, regTypeStr } from './print.ts';
-import { type FuncState, MAX_BPF_STACK, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO } from './state.ts';
+import { type FuncState, growStack, MAX_BPF_STACK, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO } from './state.ts';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumStr } from './tnum.ts';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -23,13 +23,13 @@ const BPF_F_WRONLY_PROG = 1 << 8;
 
 export function checkRegInit(env: Env, regno: number): RegState {
   const r = env.regs[regno];
-  env.scratchRegs.add(regno);
+  env.scratchRegs |= 1 << regno;
   if (r.type === 'not_init') env.fail('uninit_reg', `R${regno} !read_ok`);
   return r;
 }
 
 export function checkRegWrite(env: Env, regno: number): void {
-  env.scratchRegs.add(regno);
+  env.scratchRegs |= 1 << regno;
   if (regno === 10) env.fail('invalid_insn', 'frame pointer is read only');
 }
 
@@ -38,10 +38,6 @@ function stackFrame(env: Env, reg: RegState): FuncState {
   return env.st.frames[reg.frameno] ?? env.frame;
 }
 
-function growStack(f: FuncState, depth: number): void {
-  const d = Math.ceil(depth / 8) * 8;
-  if (d > f.depth) f.depth = d;
-}
 
 /** check_generic_ptr_alignment() for stack accesses, the only ones strict on x86. */
 function checkStackAlign(env: Env, reg: RegState, off: number, size: number): void {
@@ -132,6 +128,7 @@ function saveSpill(f: FuncState, spi: number, r: RegState, size: number): void {
 
 /** check_stack_read_fixed_off(): the register a load of `size` bytes at `off` gives. */
 function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: RegState | undefined): void {
+  growStack(f, -off);
   const slot = -off - 1;
   const spi = slot >> 3;
   markSlotsScratched(env, slot - size + 1, slot + 1);

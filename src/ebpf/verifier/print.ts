@@ -78,12 +78,12 @@ export function regStr(r: RegState, frameno = 0): string {
 const SLOT_CHAR: Record<number, string> = { [STACK_INVALID]: '?', [STACK_SPILL]: 'r', [STACK_MISC]: 'm', [STACK_ZERO]: '0' };
 
 /** print_verifier_state() for one frame: every register (or only `regs`) and stack slot. */
-export function frameStr(f: FuncState, regs?: ReadonlySet<number>, slots?: ReadonlySet<number>): string {
+export function frameStr(f: FuncState, regs?: number, slots?: ReadonlySet<number>): string {
   let s = f.frameno ? ` frame${f.frameno}:` : '';
   for (let i = 0; i < 11; i++) {
     const r = f.regs[i];
     if (r.type === 'not_init') continue;
-    if (regs && !regs.has(i)) continue;
+    if (regs !== undefined && !(regs & (1 << i))) continue;
     s += ` R${i}=${regStr(r, f.frameno)}`;
   }
   for (let spi = 0; spi < f.depth / 8; spi++) {
@@ -110,7 +110,7 @@ export function frameStr(f: FuncState, regs?: ReadonlySet<number>, slots?: Reado
   return s;
 }
 
-export function stateStr(st: VState, regs?: ReadonlySet<number>, slots?: ReadonlySet<number>, all = false): string {
+export function stateStr(st: VState, regs?: number, slots?: ReadonlySet<number>, all = false): string {
   const frames = all ? st.frames : [st.frames[st.frames.length - 1]];
   let s = frames.map((f) => frameStr(f, regs, slots)).join('');
   if (st.refs.length > 0) s += ` refs=${st.refs.map((r) => r.id).join(',')}`;

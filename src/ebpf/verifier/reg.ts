@@ -337,6 +337,14 @@ function boundOffset(r: RegState): void {
 
 /** reg_bounds_sync: make tnum and the eight bounds agree. */
 export function boundsSync(r: RegState): void {
+  // A constant whose bounds already say so needs no work (the common case in loops).
+  if (r.var.mask === 0n) {
+    const v = r.var.value;
+    if (r.umin === v && r.umax === v && r.u32min === (v & 0xffff_ffffn) && r.u32max === r.u32min) {
+      const sv = BigInt.asIntN(64, v);
+      if (r.smin === sv && r.smax === sv) return;
+    }
+  }
   updateBounds(r);
   deduce(r);
   deduce(r);

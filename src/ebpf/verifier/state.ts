@@ -28,7 +28,7 @@ export interface CallbackInfo {
 
 export interface FuncState {
   regs: RegState[];
-  /** Byte types of the stack. */
+  /** Byte types of the stack, as far as it has grown. */
   stype: Uint8Array;
   /** Spilled register per 8-byte slot. */
   spills: (RegState | undefined)[];
@@ -78,13 +78,28 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fu
   fp.frameno = frameno;
   return {
     regs,
-    stype: new Uint8Array(MAX_BPF_STACK),
-    spills: new Array<RegState | undefined>(MAX_BPF_STACK / 8).fill(undefined),
+    stype: EMPTY,
+    spills: [],
     depth: 0,
     frameno,
     callsite,
     subprog,
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Make room for `depth` bytes of stack (the kernel's grow_stack_state); depth is tracked too. */
+export function growStack(f: FuncState, depth: number): void {
+  const d = Math.ceil(depth / 8) * 8;
+  if (d > f.depth) f.depth = d;
+  if (d > f.stype.length) {
+    const size = Math.min(MAX_BPF_STACK, Math.ceil(d / 64) * 64);
+    const t = new Uint8Array(size);
+    t.set(f.stype);
+    f.stype = t;
+    while (f.spills.length < size / 8) f.spills.push(undefined);
+  }
 }
 
 export function cloneFrame(f: FuncState): FuncState {

@@ -235,16 +235,16 @@ class Walker {
         if (maybeLooping(sl.state, cur) && statesEqual(env.cfg, sl.state, cur, pc, true, this.unbound)) {
           env.fail('infinite_loop', `infinite loop detected at insn ${pc}`);
         }
+        // Inside a loop, store states sparingly: each iteration differs anyway.
         if (!force && this.jmps - this.prevJmps < 20 && env.processed - this.prevInsns < 100) addNew = false;
-        continue;
-      }
-      if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound)) {
+      } else if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound)) {
         sl.hits++;
         return true;
       }
       sl.misses++;
-      // Evict states that keep failing to match (the kernel's miss_cnt heuristic).
-      if (sl.misses > sl.hits * 3 + 3) {
+      // Drop states that keep failing to match (the kernel's miss_cnt heuristic).
+      const lim = force && sl.branches > 0 ? 64 : 3;
+      if (sl.misses > sl.hits * lim + lim) {
         list.splice(k, 1);
         k--;
         env.curStates--;
@@ -303,10 +303,10 @@ class Walker {
         if (src) env.log.push(src);
         env.log.push(`${pc}: ${kernelInsnText(insn)}`);
       }
-      env.scratchRegs.clear();
+      env.scratchRegs = 0;
       env.scratchSlots.clear();
       const next = this.step(insn);
-      if (this.withLog && (env.scratchRegs.size || env.scratchSlots.size) && next !== 'popped') {
+      if (this.withLog && (env.scratchRegs || env.scratchSlots.size) && next !== 'popped') {
         const i = env.log.length - 1;
         const s = stateStr(env.st, env.scratchRegs, env.scratchSlots);
         if (s) env.log[i] = `${alignComment(env.log[i])};${s}`;
@@ -464,7 +464,7 @@ class Walker {
     for (let r = 0; r <= 5; r++) {
       Object.assign(env.regs[r], scalarUnknown());
       env.regs[r].type = 'not_init';
-      env.scratchRegs.add(r);
+      env.scratchRegs |= 1 << r;
     }
     markUnknown(env.regs[0]);
   }
@@ -514,6 +514,13 @@ function runOnce(prog: VerifierProgram, opts: VerifyOptions, withLog: boolean): 
     if (e instanceof VerifyFail) return { env: undefined, fail: e, depth: [] };
     throw e;
   }
+  // check_abnormal_return(): without BTF func info, subprograms may not end abnormally.
+  if (!prog.funcInfo) {
+    for (const sp of cfg.subprogs.slice(1)) {
+      if (sp.hasLdAbs) return { env: undefined, fail: new VerifyFail(['LD_ABS is not allowed in subprogs without BTF'], 'ld_abs', sp.start), depth: [] };
+      if (sp.hasTailCall) return { env: undefined, fail: new VerifyFail(['tail_call is not allowed in subprogs without BTF'], 'call_depth', sp.start), depth: [] };
+    }
+  }
   const ldMaps = new Map<number, MapInfo>();
   for (const [pc, m] of mapAt) ldMaps.set(pc, m.map);
   const env = new Env(prog.insns, progType, cfg, ldMaps, lines, { ...opts, attachType: opts.attachType ?? attachTypeId(prog.attachType), gpl: opts.gpl ?? /GPL|Dual/.test(prog.license ?? 'GPL') });
@@ -539,8 +546,8 @@ export function verify(prog: VerifierProgram, opts: VerifyOptions = {}): VerifyR
     const log = [...(opts.logAll ? (env as Env).log : []), statsLine(env as Env)].join('\n') + '\n';
     return { accepted: true, processed: env?.processed ?? 0, log, stackDepth: first.depth, totalStates: env?.totalStates ?? 0, peakStates: env?.peakStates ?? 0 };
   }
-  // Refused: walk again with the log on, to show the failing path.
-  const again = opts.logAll ? first : runOnce(prog, opts, true);
+  // Refused: walk again with the log on, to show the failing path (not worth it past the limit).
+  const again = opts.logAll || first.fail.rule === 'too_large' ? first : runOnce(prog, opts, true);
   const e2 = again.env;
   const fail = again.fail ?? first.fail;
   const logLines = e2 ? [...e2.log] : [];
