@@ -220,7 +220,7 @@ export class Network {
   recordDelivery(dev: Netdev, skb: Skb, at: number): void {
     const lat = Math.round(at) - skb.born;
     this.latencies.push(lat);
-    const k = `${dev.id}|${skb.traffic ?? ''}|${skb.flow ?? ''}`;
+    const k = `${dev.id}|${skb.traffic ?? ''}|${skb.flowNow() ?? ''}`;
     const l = this.latencyBy.get(k);
     if (l) l.push(lat);
     else this.latencyBy.set(k, [lat]);
@@ -234,10 +234,12 @@ export class Network {
     const ok = reason === undefined ? outcome : outcome + '|' + reason;
     let byFlow = byDev.get(ok);
     if (!byFlow) byDev.set(ok, (byFlow = new Map()));
-    const fk = skb.ledgerKey;
+    // The flow as the packet is where it ends (after any NAT or encapsulation on the way).
+    const flow = skb.flowNow();
+    const fk = skb.traffic === undefined ? (flow ?? '') : `${skb.traffic}|${flow ?? ''}`;
     const e = byFlow.get(fk);
     if (e) e.count++;
-    else byFlow.set(fk, { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow: skb.flow, reason, count: 1 });
+    else byFlow.set(fk, { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow, reason, count: 1 });
   }
 
   /** Every outcome entry (deterministic order: devices, then outcomes and flows as first seen). */

@@ -5,6 +5,9 @@
  * followed across rewrites and redirects. Models the parts of include/linux/skbuff.h that matter.
  */
 
+import { formatIp4, formatIp6 } from './packet/addr.ts';
+import { flowKey } from './packet/flow.ts';
+
 let nextId = 1;
 
 /** Shared empty metadata: most packets never get any. */
@@ -66,11 +69,19 @@ export class Skb {
     return this.cbBytes !== undefined;
   }
 
-  /** "traffic|flow", the ledger's per-packet key (built once per packet). */
-  get ledgerKey(): string {
-    return (this.lk ??= `${this.traffic ?? ''}|${this.flow ?? ''}`);
+  /**
+   * The 5-tuple of the frame as it is now ("udp 10.0.0.1:1 > 10.0.0.2:53"): after NAT or
+   * encapsulation it differs from `flow`. Cached until the bytes change.
+   */
+  flowNow(): string | undefined {
+    if (this.fnData !== this.data) {
+      this.fnData = this.data;
+      this.fn = flowText(this.data);
+    }
+    return this.fn;
   }
-  private lk?: string;
+  private fnData?: Uint8Array;
+  private fn?: string;
 
   get len(): number {
     return this.data.length;
@@ -135,4 +146,14 @@ export class Skb {
     if (type === 0x86dd && d.length >= off + 40) return off;
     return -1;
   }
+}
+
+const PROTO: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
+
+/** A frame's 5-tuple as text, the form expectations and the trace use: "udp 10.0.0.1:1 > 10.0.0.2:53". */
+export function flowText(frame: Uint8Array): string | undefined {
+  const k = flowKey(frame);
+  if (!k) return undefined;
+  const f = k.family === 4 ? formatIp4 : formatIp6;
+  return `${PROTO[k.protocol] ?? `proto${k.protocol}`} ${f(k.src)}:${k.sport} > ${f(k.dst)}:${k.dport}`;
 }

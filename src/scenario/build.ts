@@ -17,9 +17,8 @@ import { Nic } from '../net/nic.ts';
 import { createQdisc, type QdiscSpec } from '../net/qdisc/index.ts';
 import { parseCidr, parseIp } from '../net/route.ts';
 import { Veth } from '../net/veth.ts';
-import { CaptureReplay, constantRate, FlowSet, imix, onOff, poisson, readCapture, TrafficGenerator, fixedSize, weightedSizes, flowTupleString } from '../net/traffic/index.ts';
-import { flowKey } from '../net/packet/flow.ts';
-import { formatIp4, formatIp6 } from '../net/packet/addr.ts';
+import { type Capture, CaptureReplay, constantRate, FlowSet, imix, onOff, poisson, readCapture, TrafficGenerator, fixedSize, weightedSizes } from '../net/traffic/index.ts';
+import { flowText } from '../net/skb.ts';
 import { Simulator } from '../sim/index.ts';
 import type { MapBytes, Qdisc, Scenario, TrafficSource } from './model.ts';
 
@@ -44,6 +43,27 @@ export interface Built {
 
 export interface BuildOptions {
   seed?: number;
+  /** Captures for pcap traffic, by path (see loadCaptures: reading a pcap is asynchronous). */
+  captures?: ReadonlyMap<string, Capture>;
+}
+
+/** Read every capture the scenario replays (pcap-parser streams, so this is asynchronous). */
+export async function loadCaptures(sc: Scenario): Promise<Map<string, Capture>> {
+  const out = new Map<string, Capture>();
+  for (const t of sc.traffic) {
+    if (t.kind !== 'pcap' || out.has(t.path)) continue;
+    try {
+      out.set(t.path, await readCapture(t.path));
+    } catch (e) {
+      throw new BuildError(sc.file, `traffic ${t.name}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** loadCaptures then buildScenario: what the CLI and the server call. */
+export async function buildScenarioAsync(sc: Scenario, opts: BuildOptions = {}): Promise<Built> {
+  return buildScenario(sc, { ...opts, captures: opts.captures ?? (await loadCaptures(sc)) });
 }
 
 const macBytes = (s: string): Uint8Array => Uint8Array.from(s.split(':').map((h) => parseInt(h, 16)));
@@ -237,7 +257,11 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
 
   // Traffic.
   const gens: { name: string; sent: () => number }[] = [];
-  for (const src of sc.traffic) gens.push(startTraffic(sc, sim, net, src, devOf(src.from.host, src.from.dev), fail));
+  for (const src of sc.traffic) {
+    // Frames arrive on the receive side of `from`: from the wire for a NIC; for a veth, sent by its peer.
+    const at = devOf(src.from.host, src.from.dev);
+    gens.push(startTraffic(sc, sim, net, src, at instanceof Veth ? at.peer : at, at, opts.captures, fail));
+  }
   return { scenario: sc, sim, net, objects, sent: () => Object.fromEntries(gens.map((g) => [g.name, g.sent()])) };
 }
 
@@ -247,30 +271,28 @@ function sizesOf(s: { kind: 'fixed'; bytes: number } | { kind: 'imix' } | { kind
   return weightedSizes(s.table);
 }
 
-/** The 5-tuple of a frame as text, for the ledger ("udp 10.0.0.1:1 > 10.0.0.2:53"). */
-export function frameFlow(frame: Uint8Array): string | undefined {
-  const k = flowKey(frame);
-  if (!k) return undefined;
-  const f = k.family === 4 ? formatIp4 : formatIp6;
-  const proto = k.protocol === 6 ? 'tcp' : k.protocol === 17 ? 'udp' : k.protocol === 1 ? 'icmp' : k.protocol === 58 ? 'icmpv6' : `proto${k.protocol}`;
-  return `${proto} ${f(k.src)}:${k.sport} > ${f(k.dst)}:${k.dport}`;
-}
+/** The 5-tuple of a frame as text (see Skb.flowNow). */
+export const frameFlow = flowText;
 
-function startTraffic(sc: Scenario, sim: Simulator, net: Network, src: TrafficSource, dev: Netdev, fail: (m: string) => never): { name: string; sent: () => number } {
+function startTraffic(
+  sc: Scenario,
+  sim: Simulator,
+  net: Network,
+  src: TrafficSource,
+  dev: Netdev,
+  rx: Netdev,
+  captures: ReadonlyMap<string, Capture> | undefined,
+  fail: (m: string) => never,
+): { name: string; sent: () => number } {
   const stop = src.stopNs ?? sc.durationNs;
   const send = (t: number, frame: Uint8Array): void => {
     void t;
     net.inject(dev, frame, { traffic: src.name, flow: frameFlow(frame) });
   };
   if (src.kind === 'pcap') {
-    let cap;
-    try {
-      cap = readCapture(src.path);
-    } catch (e) {
-      fail(`traffic ${src.name}: ${(e as Error).message}`);
-    }
+    const cap = captures?.get(src.path) ?? fail(`traffic ${src.name}: capture ${src.file} was not loaded (build with buildScenarioAsync, or pass captures)`);
     let n = 0;
-    const rp = new CaptureReplay(sim, cap as never, { timing: src.timing, loops: src.loops, startNs: src.startNs }, (t, frame) => {
+    const rp = new CaptureReplay(sim, cap, { timing: src.timing, loops: src.loops, startNs: src.startNs }, (t, frame) => {
       // The replay has no stop of its own: the scenario's stop time and count end it.
       if (t >= stop || (src.count !== undefined && n >= src.count)) return;
       n++;
@@ -279,7 +301,7 @@ function startTraffic(sc: Scenario, sim: Simulator, net: Network, src: TrafficSo
     rp.start();
     return { name: src.name, sent: () => n };
   }
-  const dstMac = src.l2.dstMac ?? [...dev.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  const dstMac = src.l2.dstMac ?? [...rx.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
   const flows = new FlowSet({ count: src.flows.count, pick: src.flows.pick, protocol: src.flows.protocol, src: src.flows.src, dst: src.flows.dst, sport: src.flows.sport, dport: src.flows.dport } as never);
   const arrivals = src.kind === 'onoff' ? onOff({ rate: src.rate, on: src.onNs, off: src.offNs } as never) : src.kind === 'poisson' ? poisson(src.rate) : constantRate(src.rate);
   const gen = new TrafficGenerator(
@@ -297,6 +319,5 @@ function startTraffic(sc: Scenario, sim: Simulator, net: Network, src: TrafficSo
     (t, frame) => send(t, frame),
   );
   gen.start();
-  void flowTupleString;
   return { name: src.name, sent: () => gen.sent };
 }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { BuildError, buildScenario, type Built } from '../../scenario/build.ts';
+import { BuildError, buildScenarioAsync, type Built } from '../../scenario/build.ts';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { exportShell } from '../../scenario/export-shell.ts';
 import { watchExpectations, type ExpectResult } from '../../scenario/expect.ts';
@@ -29,9 +29,9 @@ function load(path: string): Scenario {
   }
 }
 
-function build(sc: Scenario, seed?: number): Built {
+async function build(sc: Scenario, seed?: number): Promise<Built> {
   try {
-    return buildScenario(sc, { seed });
+    return await buildScenarioAsync(sc, { seed });
   } catch (e) {
     if (e instanceof BuildError) throw new CliError(e.message);
     throw e;
@@ -77,9 +77,9 @@ function attachPcaps(b: Built, specs: string[]): (() => void)[] {
   return closers;
 }
 
-function runOne(path: string, o: { seed?: number; untilNs?: number; traceFile?: string; pcaps?: string[]; progress?: boolean; check?: boolean }) {
+async function runOne(path: string, o: { seed?: number; untilNs?: number; traceFile?: string; pcaps?: string[]; progress?: boolean; check?: boolean }) {
   const sc = load(path);
-  const b = build(sc, o.seed);
+  const b = await build(sc, o.seed);
   const watch = o.check ? watchExpectations(b) : undefined;
   const sink = o.traceFile ? new JsonlSink(o.traceFile) : undefined;
   if (sink) {
@@ -143,11 +143,11 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab run scenarios/tc-nat.yaml --until 2ms --trace out.jsonl --pcap gw/eth0=gw.pcap\n  $ chainlab trace out.jsonl --packet 7')
-    .action((path: string, o: RunOpts) => {
+    .action(async (path: string, o: RunOpts) => {
       const seed = o.seed !== undefined ? Number(o.seed) : undefined;
       if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got '${o.seed}'`);
       const untilNs = o.until !== undefined ? parseDuration(o.until, '--until') : undefined;
-      const { summary } = runOne(path, { seed, untilNs, traceFile: o.trace, pcaps: o.pcap, progress: o.progress && process.stderr.isTTY && !o.json });
+      const { summary } = await runOne(path, { seed, untilNs, traceFile: o.trace, pcaps: o.pcap, progress: o.progress && process.stderr.isTTY && !o.json });
       if (o.json) console.log(JSON.stringify(summary, null, 2));
       else for (const l of formatSummary(summary)) console.log(l);
     });
@@ -159,7 +159,7 @@ export function register(program: Command): void {
     .option('--junit <file>', 'write JUnit XML for CI systems')
     .option('--seed <n>', 'override every scenario\'s seed')
     .addHelpText('after', '\nExamples:\n  $ chainlab test scenarios/\n  $ chainlab test scenarios/tc-nat.yaml --junit results.xml')
-    .action((paths: string[], o: { junit?: string; seed?: string }) => {
+    .action(async (paths: string[], o: { junit?: string; seed?: string }) => {
       const files = scenarioFiles(paths);
       const suites: { file: string; results: ExpectResult[]; error?: string; timeMs: number }[] = [];
       let failed = 0;
@@ -167,7 +167,7 @@ export function register(program: Command): void {
       for (const f of files) {
         const t0 = performance.now();
         try {
-          const { results } = runOne(f, { seed: o.seed !== undefined ? Number(o.seed) : undefined, check: true });
+          const { results } = await runOne(f, { seed: o.seed !== undefined ? Number(o.seed) : undefined, check: true });
           const rs = results ?? [];
           suites.push({ file: f, results: rs, timeMs: performance.now() - t0 });
           console.log(`${f}`);
