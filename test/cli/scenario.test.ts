@@ -120,3 +120,40 @@ describe('malformed scenarios', () => {
     expect(s.stderr).toMatch(/broken\.yaml:\d+:\d+/);
   });
 });
+
+describe('malformed inputs a scenario names', () => {
+  const scenario = (body: string): string => {
+    const f = join(tmp, `s${Math.abs(body.length)}-${body.charCodeAt(20)}.yaml`);
+    writeFileSync(f, body);
+    return f;
+  };
+  const base = (extra: string): string => `name: m\nduration: 1ms\nhosts:\n  h:\n    devices:\n      eth0: { kind: nic, addresses: [10.0.0.2/24] }\n${extra}`;
+
+  it('a truncated pcap: the file and the byte offset', () => {
+    const good = readFileSync(join(ROOT, 'scenarios', 'pcaps', 'mixed.pcap'));
+    writeFileSync(join(tmp, 'cut.pcap'), good.subarray(0, 90)); // inside the first record
+    const f = scenario(base(`traffic:\n  - { name: t, kind: pcap, from: h/eth0, pcap: cut.pcap }\n`));
+    const r = cli(['run', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cut\.pcap: byte \d+/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a file that is no capture at all', () => {
+    writeFileSync(join(tmp, 'text.pcap'), 'hello, not a pcap\n');
+    const f = scenario(base(`traffic:\n  - { name: t, kind: pcap, from: h/eth0, pcap: text.pcap }\n`));
+    const r = cli(['run', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/text\.pcap/);
+  });
+
+  it('a truncated BPF object: the file and the loader step', () => {
+    const o = readFileSync(join(ROOT, 'test', 'fixtures', 'xdp_proto_count.o'));
+    writeFileSync(join(tmp, 'cut.o'), o.subarray(0, 300));
+    const f = scenario(base(`programs:\n  - { object: cut.o, attach: h/eth0/xdp }\n`));
+    const r = cli(['run', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cut\.o/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
