@@ -6,8 +6,8 @@
  * allows it (ctx, map values and keys, stack, packet, memory; never on maybe-null pointers).
  */
 import type { Insn } from '../isa/insn.ts';
-import { BPF_ADD, BPF_ARSH, BPF_DIV, BPF_LSH, BPF_MOD, BPF_MOV, BPF_NEG, BPF_RSH, BPF_SUB, BPF_END } from '../isa/opcodes.ts';
-import { scalarAlu } from './alu.ts';
+import { BPF_ADD, BPF_ARSH, BPF_DIV, BPF_LSH, BPF_MOD, BPF_MOV, BPF_NEG, BPF_RSH, BPF_SUB, BPF_END, BPF_TO_BE } from '../isa/opcodes.ts';
+import { scalarAlu, scalarEnd } from './alu.ts';
 import type { Env } from './env.ts';
 import { BPF_MAX_VAR_OFF, checkRegInit, checkRegWrite } from './mem.ts';
 import { regTypeStr } from './print.ts';
@@ -277,8 +277,10 @@ export function checkAlu(env: Env, insn: Insn): void {
       scalarAlu(BPF_NEG, d, d, o.is32);
       d.id = 0;
       d.delta = 0;
+    } else if (op === BPF_END && d.type === 'scalar') {
+      // ALU64 bswap always swaps; ALU to_be swaps on a little-endian host, to_le truncates.
+      scalarEnd(d, o.width, !o.is32 || o.srcKind === BPF_TO_BE);
     } else {
-      void BPF_END;
       markUnknown(d);
     }
     return;

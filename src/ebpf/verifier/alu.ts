@@ -484,25 +484,29 @@ export function scalarAlu(op: number, d: RegState, src: RegState, is32: boolean)
   boundsSync(d);
 }
 
-/** Byte swaps (BPF_END): the result's bytes are unknown unless the input is constant. */
+/** Swap the low `bytes` bytes of x (the rest is dropped). */
+function swapBytes(x: bigint, bytes: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bytes; i++) {
+    out = (out << 8n) | (x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * Byte swaps and conversions (BPF_END): the tnum's value and mask bytes move together; the
+ * bounds are then read back from the tnum. to_le on this (little-endian) host only truncates.
+ */
 export function scalarEnd(d: RegState, bits: number, swap: boolean): void {
-  if (isConst(d)) {
-    let v = d.var.value & (bits === 64 ? U64_MAX : (1n << BigInt(bits)) - 1n);
-    if (swap) {
-      let out = 0n;
-      for (let i = 0; i < bits / 8; i++) {
-        out = (out << 8n) | (v & 0xffn);
-        v >>= 8n;
-      }
-      v = out;
-    }
-    markKnown(d, v);
-    return;
-  }
+  const bytes = bits / 8;
+  const m = bits === 64 ? U64_MAX : (1n << BigInt(bits)) - 1n;
+  const v = d.var.value & m;
+  const k = d.var.mask & m;
+  const id = 0;
+  const t = swap ? { value: swapBytes(v, bytes), mask: swapBytes(k, bytes) } : { value: v, mask: k };
   markUnknown(d);
-  if (bits < 64) {
-    d.umax = (1n << BigInt(bits)) - 1n;
-    d.var = { value: 0n, mask: d.umax };
-    boundsSync(d);
-  }
+  d.id = id;
+  d.var = t;
+  boundsSync(d);
 }
