@@ -39,11 +39,3 @@ export function uintToHexLE(value: string | number | bigint, size: number): stri
 export function spacedHex(hex: string): string {
   return (hex.match(/../g) ?? []).join(' ');
 }
-
-/** "1ms" / "250us" / "2s" / plain ns → ns. */
-export function parseDurationText(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)?\s*$/.exec(text);
-  if (!m) return undefined;
-  const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
-  return Math.round(Number(m[1]) * unit[m[2] ?? 'ns']);
-}

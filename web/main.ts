@@ -12,6 +12,7 @@ import { fmtNs, fmtPps } from './format.ts';
 import { MapsPanel } from './maps-panel.ts';
 import { PacketTracks } from './packets.ts';
 import type { ControlState, Notice, ServerMessage } from './protocol.ts';
+import type { TopologyRecord } from '../src/trace/records.ts';
 import { Series } from './series.ts';
 import { connect } from './socket.ts';
 import { TopologyView } from './topology-view.ts';
@@ -31,8 +32,9 @@ let selected: number | undefined;
 let recent: number[] = [];
 
 const trace = tracePanel(select<HTMLDivElement, unknown>('#trace').node() as HTMLDivElement);
-const view = new TopologyView(select<SVGSVGElement, unknown>('#topology').node() as SVGSVGElement, (pkt) => openPacket(pkt), (id) => log({ kind: 'control', text: `device ${id}` }));
 const maps = new MapsPanel(select<HTMLDivElement, unknown>('#maps').node() as HTMLDivElement);
+const view = new TopologyView(select<SVGSVGElement, unknown>('#topology').node() as SVGSVGElement, (pkt) => openPacket(pkt), (id) => openDevice(id));
+let topology: TopologyRecord | undefined;
 
 function log(n: Notice): void {
   const li = select('#log').insert('li', ':first-child').attr('class', `notice notice-${n.kind}`).text(n.text);
@@ -49,8 +51,25 @@ function showTab(name: string): void {
   });
 }
 
+/** A device's programs' maps, or what the device is when it runs none. */
+function openDevice(id: string): void {
+  const [host, name] = id.split('/');
+  const d = topology?.hosts.find((h) => h.name === host)?.devices.find((x) => x.name === name);
+  if (!d) return;
+  const progs = d.hooks.flatMap((h) => h.progs);
+  if (progs.length > 0 && maps.chooseForPrograms(progs)) showTab('maps');
+  else log({ kind: 'control', text: `${id}: ${d.kind}, ifindex ${d.ifindex}, ${d.mac}${d.addrs.length ? `, ${d.addrs.join(' ')}` : ''}${progs.length ? `, runs ${progs.join(', ')}` : ', no programs'}` });
+}
+
+/** The packet named in the address (#packet=N), if any. */
+const packetInHash = (): number | undefined => {
+  const m = /packet=(\d+)/.exec(location.hash);
+  return m ? Number(m[1]) : undefined;
+};
+
 async function openPacket(pkt: number): Promise<void> {
   selected = pkt;
+  if (packetInHash() !== pkt) history.replaceState(null, '', `#packet=${pkt}`);
   view.select(pkt);
   showTab('packet');
   try {
@@ -84,6 +103,7 @@ function onMessage(m: ServerMessage): void {
   if (m.type === 'hello') {
     select('#scenario-name').text(m.scenario.name);
     select('#scenario-desc').text(m.scenario.description);
+    topology = m.topology;
     view.setTopology(m.topology);
     tracks.clear();
     series = new Series();
@@ -98,6 +118,8 @@ function onMessage(m: ServerMessage): void {
     drawCharts();
     view.showRates(series);
     void maps.load();
+    const linked = packetInHash();
+    if (linked !== undefined && selected === undefined) void openPacket(linked);
     return;
   }
   for (const h of m.hops) {
@@ -135,6 +157,10 @@ select('#tabs').selectAll<HTMLButtonElement, unknown>('button').on('click', func
   showTab(this.dataset.tab ?? 'packet');
 });
 bindClock(() => state, (text) => log({ kind: 'error', text }));
+window.addEventListener('hashchange', () => {
+  const p = packetInHash();
+  if (p !== undefined && p !== selected) void openPacket(p);
+});
 setInterval(() => {
   api.traffic().then((t) => showTraffic(t, (e) => log({ kind: 'error', text: e }))).catch(() => undefined);
 }, 2000);

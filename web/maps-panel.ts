@@ -69,6 +69,14 @@ export class MapsPanel {
     else this.status('no maps in this scenario');
   }
 
+  /** Show the first map of the object that holds one of these programs; false if none has maps. */
+  chooseForPrograms(progs: readonly string[]): boolean {
+    const names = progs.map((p) => p.replace(/ \(generic\)$/, ''));
+    const m = this.maps.find((x) => x.programs.some((p) => names.includes(p)));
+    if (m) this.choose(`${m.object}/${m.name}`);
+    return m !== undefined;
+  }
+
   choose(id: string): void {
     this.current = this.maps.find((m) => `${m.object}/${m.name}` === id);
     (this.root.select('#map-select').node() as HTMLSelectElement).value = id;

@@ -146,7 +146,7 @@ export interface TraceHop {
   before?: DecodedFrame;
   /** The frame as it left this hop, when captured. */
   after?: DecodedFrame;
-  /** A program at this hop changed the bytes. */
+  /** The bytes differ from the previous captured frame (a program or the stack rewrote them). */
   changed?: boolean;
 }
 

@@ -89,7 +89,7 @@ function drawNodes(g: G, nodes: LayoutNode[], onClick: (n: LayoutNode) => void):
   drawBadges(node);
 }
 
-function drawPackets(g: G, dots: PacketDot[], onClick: (pkt: number) => void): void {
+function drawPackets(g: G, dots: PacketDot[], selected: number | undefined, onClick: (pkt: number) => void): void {
   g.selectAll<SVGCircleElement, PacketDot>('circle.packet')
     .data(dots, (d) => d.pkt)
     .join((enter) =>
@@ -102,7 +102,7 @@ function drawPackets(g: G, dots: PacketDot[], onClick: (pkt: number) => void): v
         })
         .call((c) => c.append('title')),
     )
-    .attr('class', (d) => `packet verdict-${d.cls}`)
+    .attr('class', (d) => `packet verdict-${d.cls}${d.pkt === selected ? ' selected' : ''}`)
     .attr('data-pkt', (d) => d.pkt)
     // Dots at one device are spread a little so each can be clicked.
     .attr('cx', (d) => d.x + ((d.pkt % 5) - 2) * 5)
@@ -119,6 +119,7 @@ export class TopologyView {
   private readonly nodesG: G;
   private readonly packetsG: G;
   private readonly byId = new Map<string, LayoutNode>();
+  private selected: number | undefined;
 
   constructor(
     private readonly svg: SVGSVGElement,
@@ -171,10 +172,11 @@ export class TopologyView {
   }
 
   showPackets(dots: PacketDot[]): void {
-    drawPackets(this.packetsG, dots, this.onPacket);
+    drawPackets(this.packetsG, dots, this.selected, this.onPacket);
   }
 
+  /** Ring the packet whose trace is open. */
   select(pkt: number | undefined): void {
-    this.packetsG.selectAll<SVGCircleElement, PacketDot>('circle.packet').classed('selected', (d) => d.pkt === pkt);
+    this.selected = pkt;
   }
 }

@@ -61,7 +61,10 @@ function drawHop(li: Li, h: TraceHop): void {
   li.selectAll('div.printk').data(h.hop.printk ?? []).join('div').attr('class', 'printk').text((p) => `bpf_trace_printk: ${p}`);
   const el = li as unknown as Selection<HTMLElement, unknown, null, undefined>;
   if (h.before) frameBlock(el, 'before', h.before);
-  if (h.after) frameBlock(el, h.steps.length > 0 ? (h.changed ? 'after (changed)' : 'after (unchanged)') : 'frame', h.after);
+  // Around programs: before and after. Elsewhere the frame only where the bytes changed (the
+  // first capture, or a rewrite such as forwarding's new MAC addresses).
+  if (h.after && h.steps.length > 0) frameBlock(el, h.changed ? 'after (changed)' : 'after (unchanged)', h.after);
+  else if (h.after && h.changed !== false) frameBlock(el, h.changed ? 'frame (rewritten)' : 'frame', h.after);
 }
 
 export function showTrace(panel: Div, t: PacketTrace): void {

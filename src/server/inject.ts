@@ -69,7 +69,7 @@ export function buildInjectFrame(req: InjectRequest, devMac: string): Uint8Array
   else if (req.protocol === 'tcp') layers.push({ kind: 'tcp', sport: req.sport ?? 12345, dport: req.dport ?? 80, flags: tcpFlags(req.flags ?? 'S') });
   else layers.push({ kind: v6 ? 'icmpv6' : 'icmp', type: v6 ? 128 : 8, id: 1, seq: 1 });
   const bare = buildPacket(layers).length;
-  const size = req.size ?? 60;
+  const size = req.size ?? Math.max(60, bare);
   if (size > bare) layers.push({ kind: 'raw', bytes: new Uint8Array(size - bare) });
   const frame = buildPacket(layers);
   // A size below the headers cuts the frame: a truncated packet, to see how programs cope.

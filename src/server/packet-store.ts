@@ -73,10 +73,8 @@ export class PacketStore {
       const steps: ProgStepInfo[] = (rec.progs ?? []).map((s) => ({ ...s, source: source(s.line) }));
       const h: TraceHop = { hop: rec, steps };
       if (frame) h.after = decodeFrame(frame);
-      if (prev && steps.length > 0) {
-        h.before = decodeFrame(prev);
-        if (frame) h.changed = !sameBytes(prev, frame);
-      }
+      if (prev && frame) h.changed = !sameBytes(prev, frame);
+      if (prev && steps.length > 0) h.before = decodeFrame(prev);
       if (frame) prev = frame;
       return h;
     });

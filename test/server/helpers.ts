@@ -12,8 +12,9 @@ export function viewerScenario(): Scenario {
   return loadScenarioFile(VIEWER_SCENARIO);
 }
 
-export function viewerSession(opts: SessionOptions = {}): Session {
-  return new Session(viewerScenario(), opts);
+/** A session over the test scenario; `patch` changes the scenario first (e.g. a longer duration). */
+export function viewerSession(opts: SessionOptions = {}, patch: Partial<Scenario> = {}): Session {
+  return new Session({ ...viewerScenario(), ...patch }, opts);
 }
 
 /** Wait until `check` returns a value (not undefined/false), polling every 20 ms. */

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ControlState } from '../../web/protocol.ts';
+import { VIEWER_METRICS, VIEWER_SCENARIO } from './helpers.ts';
+
+const MAIN = fileURLToPath(new URL('./serve-main.ts', import.meta.url));
+
+function serve(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += String(d)));
+  child.stderr?.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+describe('chainlab serve', () => {
+  it('serves on loopback, prints the URL, and stops on SIGTERM', async () => {
+    const s = serve([VIEWER_SCENARIO, '--port', '0', '--paused', '--speed', '100us', '--metrics-config', VIEWER_METRICS]);
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no URL printed: ${s.out()} ${s.err()}`)), 30_000);
+      s.child.stdout?.on('data', () => {
+        const m = /serving viewer-chain at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(s.out());
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]);
+        }
+      });
+    });
+    const state = (await (await fetch(new URL('/api/state', url))).json()) as ControlState;
+    expect(state).toMatchObject({ playing: false, speed: 100_000, now: 0 });
+    expect(await (await fetch(new URL('/metrics', url))).text()).toContain('chainlab_xdp_proto_packets_total');
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
+  it.each([
+    [['no-such.yaml'], /no-such\.yaml.*cannot read the scenario: no such file/],
+    [[VIEWER_SCENARIO, '--port', '99999'], /--port must be an integer from 0 to 65535/],
+    [[VIEWER_SCENARIO, '--speed', 'fast'], /--speed: expected a duration/],
+  ])('refuses %j with one message (exit 2)', async (args, msg) => {
+    const s = serve(args);
+    expect(await s.exit).toBe(2);
+    expect(s.err()).toMatch(msg);
+    expect(s.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the metrics config when it asks for a map the scenario lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainlab-metrics-'));
+    const cfg = join(dir, 'm.yaml');
+    writeFileSync(cfg, 'metrics:\n  gauges:\n    - name: nope\n');
+    const s = serve([VIEWER_SCENARIO, '--port', '0', '--metrics-config', cfg]);
+    expect(await s.exit).toBe(2);
+    expect(s.err()).toContain(`chainlab: ${cfg}: nope: no loaded object has a map 'nope'`);
+  });
+});
