@@ -35,6 +35,10 @@ export class Bridge extends Netdev {
     return 0;
   }
 
+  override acceptsXdpFrames(): boolean {
+    return false;
+  }
+
   override xmitRefusal(): string {
     return 'a bridge does not take XDP frames';
   }

@@ -111,6 +111,12 @@ export class Host {
       this.bridgeInput(x, dev, skb);
       return;
     }
+    // The offloaded tag (skb_vlan_untag took it before tc): no VLAN devices exist, so a non-zero
+    // VID makes the frame PACKET_OTHERHOST; a priority tag (VID 0) is cleared (__vlan_hwaccel_clear_tag).
+    if (skb.vlan) {
+      if ((skb.vlan.tci & 0x0fff) !== 0) pktType = PACKET_OTHERHOST;
+      else skb.vlan = undefined;
+    }
     const d = skb.data;
     let off = 12;
     let et = d.length >= 14 ? (d[12] << 8) | d[13] : 0;

@@ -81,6 +81,11 @@ export abstract class Netdev {
   /** ndo_xdp_xmit: frames redirected into this device; returns how many it took. */
   abstract xdpXmit(x: Exec, frames: Skb[]): number;
 
+  /** Does the device advertise NETDEV_XDP_ACT_NDO_XMIT now (can frames be redirected into it)? */
+  acceptsXdpFrames(): boolean {
+    return true;
+  }
+
   /** Why ndo_xdp_xmit refused frames, for the trace. */
   xmitRefusal(): string {
     return 'ndo_xdp_xmit failed';
@@ -196,6 +201,12 @@ export abstract class Netdev {
       this.drop(x, skb, 'xdp', 'XDP_REDIRECT_ERR', 'no target device');
       return;
     }
+    // __xdp_enqueue() checks NETDEV_XDP_ACT_NDO_XMIT first: a device that does not take XDP
+    // frames now (a veth whose peer runs no XDP) refuses at once with -EOPNOTSUPP (Linux ≥ 6.3).
+    if (!target.acceptsXdpFrames()) {
+      this.drop(x, skb, 'xdp', 'XDP_REDIRECT_ERR', `redirect to ${target.id}: ${target.xmitRefusal()} (-EOPNOTSUPP)`);
+      return;
+    }
     x.t += c.xdpRedirectNs;
     if (!bulks) {
       // Generic XDP redirects transmit the skb at once (xdp_do_generic_redirect).
@@ -224,6 +235,8 @@ export abstract class Netdev {
     if (this.xdp?.mode === 'generic') {
       if (!this.xdpVerdict(x, skb, rxQueue, this.xdp.prog, undefined, true)) return;
     }
+    // The outer VLAN tag moves into skb metadata before the taps and tc (skb_vlan_untag).
+    skb.untagVlan();
     if (this.net.taps.size > 0) this.net.tap(this, 'rx', skb, x.t);
     if (this.tcIngress.length > 0) {
       const v = this.runTcChain(x, skb, this.tcIngress, true);

@@ -297,7 +297,8 @@ export class Network {
   tap(dev: Netdev, point: TapPoint, skb: Skb, t: number): void {
     const l = this.taps.get(dev.id);
     if (!l) return;
-    for (const tp of l) if (tp.points.has(point)) tp.fn(Math.round(t), skb.data, point);
+    // libpcap shows an offloaded VLAN tag back in the frame.
+    for (const tp of l) if (tp.points.has(point)) tp.fn(Math.round(t), skb.vlan ? skb.withVlanTag() : skb.data, point);
   }
 
   /** Qdisc watchdog: kick the device's qdisc at time t (once per device and time). */

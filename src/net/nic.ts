@@ -135,6 +135,11 @@ export class Nic extends Netdev {
   private txEnqueue(x: Exec, skb: Skb, hook: 'nic-tx'): boolean {
     if (this.txInFlight >= this.txRingSize) return false;
     this.txInFlight++;
+    // The NIC inserts an offloaded VLAN tag on transmit (NETIF_F_HW_VLAN_CTAG_TX).
+    if (skb.vlan) {
+      skb.data = skb.withVlanTag();
+      skb.vlan = undefined;
+    }
     if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     const startAt = Math.max(Math.ceil(x.t), this.wireFreeAt, this.net.sim.now);
     const doneAt = startAt + this.wireTimeNs(skb.len);

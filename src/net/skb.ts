@@ -64,6 +64,38 @@ export class Skb {
     return (this.cbBytes ??= new Uint8Array(20));
   }
 
+  /**
+   * skb_vlan_untag(): move the outer 802.1Q/802.1ad tag from the bytes into vlan_tci/vlan_proto,
+   * as __netif_receive_skb_core does before the taps and tc. Returns whether a tag was taken.
+   */
+  untagVlan(): boolean {
+    const d = this.data;
+    if (this.vlan || d.length < 18) return false;
+    const tpid = (d[12] << 8) | d[13];
+    if (tpid !== 0x8100 && tpid !== 0x88a8) return false;
+    this.vlan = { tci: (d[14] << 8) | d[15], proto: tpid };
+    const out = new Uint8Array(d.length - 4);
+    out.set(d.subarray(0, 12), 0);
+    out.set(d.subarray(16), 12);
+    this.data = out;
+    return true;
+  }
+
+  /** The frame with the offloaded tag written back in (what the wire, or libpcap, shows). */
+  withVlanTag(): Uint8Array {
+    const v = this.vlan;
+    if (!v) return this.data;
+    const d = this.data;
+    const out = new Uint8Array(d.length + 4);
+    out.set(d.subarray(0, 12), 0);
+    out[12] = v.proto >> 8;
+    out[13] = v.proto & 0xff;
+    out[14] = v.tci >> 8;
+    out[15] = v.tci & 0xff;
+    out.set(d.subarray(12), 16);
+    return out;
+  }
+
   /** Whether cb[] was ever written (most packets never use it). */
   get hasCb(): boolean {
     return this.cbBytes !== undefined;

@@ -3,8 +3,10 @@
  * to the peer through netif_rx (the backlog of the sending CPU). With an XDP program on the peer,
  * the peer runs NAPI over a 256-slot ptr_ring: frames are queued there, XDP runs in the peer's
  * poll, XDP_TX bounces a frame back out to its peer, and frames redirected into a veth
- * (ndo_xdp_xmit) go to its peer's ring — refused (-ENXIO) when the peer's NAPI is not running
- * (no XDP program on it), the behaviour xdp-tools #421 describes.
+ * (ndo_xdp_xmit) go to its peer's ring. While the peer runs no XDP program its NAPI is off and
+ * the veth does not advertise NETDEV_XDP_ACT_NDO_XMIT, so a redirect into it fails at once with
+ * -EOPNOTSUPP (Linux ≥ 6.3; older kernels failed later with -ENXIO) and XDP_TX fails at the flush —
+ * the behaviour xdp-tools #421 describes, checked against Linux 6.18 in test/net/kernel-topology.
  *
  * Counters follow veth_get_stats64: frames that cross through the ring are counted when the
  * receiving side's NAPI takes them (its rx, and the sender's tx — veth reports the peer's
@@ -91,6 +93,11 @@ export class Veth extends Netdev {
   protected driverXmit(x: Exec, skb: Skb): void {
     const peer = this.peer;
     x.t += this.net.costs.vethXmitNs;
+    // An offloaded VLAN tag travels in-band to the peer, which untags it again on receive.
+    if (skb.vlan) {
+      skb.data = skb.withVlanTag();
+      skb.vlan = undefined;
+    }
     this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
     if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     if (!peer.up) {
@@ -122,8 +129,13 @@ export class Veth extends Netdev {
     return this.peer.ringPush(x, frames, true);
   }
 
+  /** veth advertises NDO_XMIT only while its peer's NAPI runs (veth_xdp_set / xdp_features). */
+  override acceptsXdpFrames(): boolean {
+    return this.peer.napiEnabled;
+  }
+
   override xmitRefusal(): string {
-    return this.peer.napiEnabled ? 'veth ring full' : `veth peer ${this.peer.id} has no XDP program, its NAPI is off (ndo_xdp_xmit -ENXIO)`;
+    return this.peer.napiEnabled ? 'veth ring full' : `veth peer ${this.peer.id} has no XDP program, its NAPI is off`;
   }
 
   protected xdpTx(x: Exec, skb: Skb): void {

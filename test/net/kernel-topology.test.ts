@@ -435,13 +435,11 @@ describe.skipIf(skipReason !== undefined)('topologies against the kernel (netns,
     expect([be16at(kc[n - 3], IP_CSUM), be16at(kc[n - 2], UDP_CSUM), be16at(kc[n - 1], TCP_CSUM)]).toEqual([0x0000, 0xffff, 0x0000]);
   });
 
-  // Known disagreement, kept visible: it.fails turns red the day chainlab agrees, so the marker
-  // comes off then. The kernel moves an 802.1Q tag into skb metadata before the taps and tc
-  // (skb_vlan_untag in __netif_receive_skb_core), so tc_dnat sees an untagged IPv4 frame and
-  // rewrites it, and the forwarded frame leaves untagged (the priority tag was cleared with
-  // __vlan_hwaccel_clear_tag). chainlab keeps the tag inline in the skb's bytes: tc_dnat sees
-  // EtherType 0x8100 and passes the frame unchanged, and it is forwarded with the tag still in it.
-  describe('known disagreement: a priority-tagged (VID 0) frame through tc ingress NAT', () => {
+  // The kernel moves an 802.1Q tag into skb metadata before the taps and tc (skb_vlan_untag in
+  // __netif_receive_skb_core), so tc_dnat sees an untagged IPv4 frame and rewrites it, and the
+  // forwarded frame leaves untagged (the priority tag was cleared with __vlan_hwaccel_clear_tag).
+  // chainlab once kept the tag inline; this case found it.
+  describe('a priority-tagged (VID 0) frame through tc ingress NAT', () => {
     const tagged = buildPacket([{ kind: 'eth', dst: MAC_B1, src: MAC_A }, { kind: 'vlan', vid: 0, pcp: 3 }, { kind: 'ipv4', src: CLIENT, dst: SERVICE, id: 12, ttl: 64 }, { kind: 'udp', sport: 40010, dport: 53 }, natPayload(4)]);
     let r: ReturnType<typeof natWorld> | undefined;
     beforeAll(() => {
@@ -454,7 +452,7 @@ describe.skipIf(skipReason !== undefined)('topologies against the kernel (netns,
       expectSameFrames('kernel arrivals at c/veth3', r?.kernel.captures[0] ?? [], [untaggedNat]);
     });
 
-    it.fails('chainlab does the same (it forwards the frame tagged and not rewritten)', () => {
+    it('chainlab does the same: the tag is offloaded before tc, so tc_dnat rewrites the frame', () => {
       expectSameFrames('arrivals at c/veth3', r?.kernel.captures[0] ?? [], r?.sim.captures[0] ?? []);
     });
   });

@@ -60,7 +60,7 @@ describe('XDP redirects', () => {
     expect(c['b/delivered']).toBe(20);
   });
 
-  it('drops redirects into a veth whose peer has no XDP program (ndo_xdp_xmit -ENXIO)', () => {
+  it('refuses redirects into a veth whose peer has no XDP program at once (-EOPNOTSUPP)', () => {
     const t = topo();
     t.obj.map('tx_port').update(u32(0), u32(t.veth0.ifindex));
     t.net.attachXdp(t.eth0, t.obj.program('xdp_devmap'));
@@ -69,7 +69,8 @@ describe('XDP redirects', () => {
     send(t, t.eth0, 3, macStr(t.veth1));
     expect(t.net.counters.get('b/delivered')).toBe(0);
     expect(reasons).toHaveLength(3);
-    expect(reasons[0]).toContain('has no XDP program, its NAPI is off (ndo_xdp_xmit -ENXIO)');
+    expect(reasons[0]).toContain('has no XDP program, its NAPI is off (-EOPNOTSUPP)');
+    expect(t.net.counters.get('a/eth0/drop/XDP_REDIRECT_ERR')).toBe(3);
   });
 
   it('falls back to the flags verdict when the devmap slot is empty', () => {
