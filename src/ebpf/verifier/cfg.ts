@@ -50,6 +50,8 @@ export interface Cfg {
 }
 
 const TAIL_CALL = 12;
+/** bpf_for_each_map_elem, bpf_loop: helpers that call a subprogram (calls_callback). */
+export const CALLBACK_HELPERS = new Set([164, 181]);
 
 /** Successor slots of an instruction (fall-through and jump target). */
 export function successors(insn: Insn): number[] {
@@ -156,6 +158,11 @@ export function buildCfg(insns: readonly Insn[], helperArity: (id: number) => nu
         break;
       case 'call':
         if (next < nslots) prunePoint[next] = 1;
+        // Helpers that call back re-run the call after each callback: a loop head.
+        if (CALLBACK_HELPERS.has(i.imm)) {
+          prunePoint[pc] = 1;
+          forceCheckpoint[pc] = 1;
+        }
         visit(pc, next);
         break;
       case 'lddw':

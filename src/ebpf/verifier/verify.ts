@@ -14,7 +14,7 @@ import type { Insn } from '../isa/insn.ts';
 import { BPF_CMPXCHG, BPF_FETCH, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.ts';
 import { ATTACH_TYPES, MAP_TYPES, PROG_TYPES } from '../elf/kernel-names.ts';
 import { checkAlu } from './alu-check.ts';
-import { buildCfg, type Cfg, CfgError } from './cfg.ts';
+import { buildCfg, CALLBACK_HELPERS, type Cfg, CfgError } from './cfg.ts';
 import { checkCondJmp } from './jmp.ts';
 import { checkHelperCall, checkResourceLeak, checkReturnCode, enterSubprog, exitSubprog } from './call.ts';
 import { Env, type Rule, type SourceLine, VerifyFail, type VerifyOptions } from './env.ts';
@@ -105,14 +105,18 @@ function mapTypeId(t: string | number): number {
   return i;
 }
 
+/** Map types whose creation forces BPF_F_RDONLY_PROG (dev_map_alloc, cpu_map_alloc). */
+const FORCED_RDONLY = new Set<number>([MAP.DEVMAP, MAP.DEVMAP_HASH, MAP.CPUMAP]);
+
 function toMapInfo(d: VerifierMapDef, index: number): MapInfo {
+  const type = mapTypeId(d.type);
   return {
     name: d.name,
-    type: mapTypeId(d.type),
+    type,
     keySize: d.keySize,
     valueSize: d.valueSize,
     maxEntries: d.maxEntries,
-    flags: d.flags ?? 0,
+    flags: (d.flags ?? 0) | (FORCED_RDONLY.has(type) ? 1 << 7 : 0),
     inner: d.innerMap ? toMapInfo(d.innerMap, -1) : undefined,
     index,
     frozen: d.frozen && d.initial && (d.flags ?? 0) & (1 << 7) ? d.initial : undefined,
@@ -225,13 +229,21 @@ class Walker {
     const env = this.env;
     const cur = env.st;
     const force = env.cfg.forceCheckpoint[pc] === 1;
+    const at = env.cfg.at[pc];
+    const callsCallback = at !== undefined && at.op.kind === 'call' && CALLBACK_HELPERS.has(at.imm);
     let addNew = force || (this.jmps - this.prevJmps >= 2 && env.processed - this.prevInsns >= 8);
     const list = this.checkpoints.get(pc) ?? [];
     let n = 0;
     for (let k = 0; k < list.length; k++) {
       const sl = list[k];
       n++;
-      if (sl.branches > 0) {
+      if (sl.branches > 0 && callsCallback) {
+        // A callback's iterations converge when the state at its call site repeats.
+        if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound)) {
+          sl.hits++;
+          return true;
+        }
+      } else if (sl.branches > 0) {
         if (maybeLooping(sl.state, cur) && statesEqual(env.cfg, sl.state, cur, pc, true, this.unbound)) {
           env.fail('infinite_loop', `infinite loop detected at insn ${pc}`);
         }
