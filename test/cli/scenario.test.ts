@@ -157,3 +157,13 @@ describe('malformed inputs a scenario names', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('bundled scenarios', () => {
+  it('every scenario in scenarios/ passes its expectations (chainlab test scenarios/)', () => {
+    const r = cli(['test', join(ROOT, 'scenarios')]);
+    expect(r.code, r.stdout).toBe(0);
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    expect(last).toMatch(/^\d+ passed, 0 failed$/);
+    expect(Number(last.split(' ')[0])).toBeGreaterThanOrEqual(40);
+  });
+});
