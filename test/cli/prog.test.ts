@@ -135,3 +135,38 @@ describe('chainlab map', () => {
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['.bss', '.data', '.rodata']));
   });
 });
+
+describe('chainlab prog load (the verifier)', () => {
+  const corpus = join(FIX, '..', 'verifier-corpus', 'c', 'helpers_c.o');
+  it('accepts a good program and says how many instructions it processed', () => {
+    const r = cli(['prog', 'load', join(FIX, 'xdp_proto_count.o')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^xdp_proto_count: accepted, processed \d+ insns$/m);
+  });
+
+  it('refuses a bad one with a kernel-style log pointing at the instruction and its C line', () => {
+    const r = cli(['prog', 'load', corpus, '--prog', 'helper_arg__load_bytes_var_len_bad']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^\d+: \(85\) call bpf_skb_load_bytes#26$/m);
+    expect(r.stdout).toMatch(/; .* @ \.\/helpers_c\.c:\d+/);
+    expect(r.stdout).toMatch(/invalid indirect access to stack R3 off=-64 size=127/);
+    expect(r.stdout).toMatch(/^processed \d+ insns \(limit 1000000\)/m);
+  });
+
+  it('--batch prints one verdict line per case', () => {
+    const batch = join(tmp, 'cases.tsv');
+    writeFileSync(batch, [`${corpus}\thelper_arg__load_bytes_const_good\tsched_cls`, `${corpus}\thelper_arg__load_bytes_var_len_bad\t`, `${join(tmp, 'nope.o')}\tx\txdp`].join('\n') + '\n');
+    const r = cli(['prog', 'load', '--batch', batch]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(lines.map((l) => l[2])).toEqual(['accept', 'reject', 'unsupported']);
+    expect(lines[1][3]).toContain('invalid indirect access to stack');
+  });
+
+  it('refuses to run a program the verifier refuses (prog run exits 1 with the log)', () => {
+    const r = cli(['prog', 'run', corpus, '--prog', 'helper_arg__load_bytes_const_good', '--data-in', udp]);
+    // Loading the object verifies every program in it, as libbpf's bpf_object__load does.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/verify program '[^']+_bad'/);
+  });
+});

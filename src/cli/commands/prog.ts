@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { lineAt } from '../../ebpf/elf/index.ts';
+import { lineAt, type ObjectSpec, type ProgramSpec } from '../../ebpf/elf/index.ts';
+import { verify, type VerifyResult } from '../../ebpf/verifier/index.ts';
 import { disasmInsn } from '../../ebpf/isa/disasm.ts';
 import { bytesToHex, encode } from '../../ebpf/isa/insn.ts';
 import { StandaloneHost } from '../../ebpf/runtime/host.ts';
@@ -104,6 +105,41 @@ export function register(program: Command): void {
     });
 
   prog
+    .command('load')
+    .description('verify a program as the kernel would (BPF_PROG_LOAD), printing the verifier log on refusal')
+    .argument('[obj]', 'BPF object (.o) built by clang')
+    .option('--prog <name>', 'program (function or section name); default: every program of the object')
+    .option('--type <type>', 'program type to verify as (xdp, tc, socket, cgroup_skb, BPF_PROG_TYPE_…), overriding the section')
+    .option('--log', 'print the whole log (every processed instruction, as log_level 2) even when accepted')
+    .option('--batch <file>', 'one case a line: obj<TAB>prog<TAB>type; prints obj<TAB>prog<TAB>accept|reject|unsupported<TAB>reason')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ chainlab prog load test/fixtures/xdp_proto_count.o\n  $ chainlab prog load bad.o --prog xdp_main\n  $ chainlab prog load --batch cases.tsv\n\n' +
+        'Exit status: 0 when accepted, 1 when the verifier refused it, 2 for malformed input or a feature chainlab does not support.',
+    )
+    .action((obj: string | undefined, o: { prog?: string; type?: string; log?: boolean; batch?: string }) => {
+      if (o.batch) {
+        loadBatch(o.batch);
+        return;
+      }
+      if (!obj) throw new CliError('give an object file, or --batch FILE');
+      const spec = openObject(obj);
+      const progs = o.prog ? [pickProgram(spec, o.prog)] : spec.programs;
+      let refused = false;
+      for (const p of progs) {
+        const r = verifyAs(spec, p, o.type, o.log);
+        if (r.accepted) {
+          if (o.log) process.stdout.write(r.log);
+          console.log(`${p.name}: accepted, processed ${r.processed} insns`);
+        } else {
+          refused = true;
+          console.log(`${p.name}: refused by the verifier\n${r.log.trimEnd()}`);
+        }
+      }
+      if (refused) process.exitCode = 1;
+    });
+
+  prog
     .command('show')
     .description('list the programs of an object, like `bpftool prog show`')
     .argument('<obj>', 'BPF object (.o)')
@@ -164,4 +200,72 @@ export function register(program: Command): void {
         console.log(`${String(r.pc).padStart(4)}: (${r.opcode}) ${r.text}`);
       }
     });
+}
+
+/** Program types by the short names users type (bpftool's prog type names). */
+const TYPE_ALIASES: Record<string, string> = {
+  xdp: 'BPF_PROG_TYPE_XDP',
+  tc: 'BPF_PROG_TYPE_SCHED_CLS',
+  classifier: 'BPF_PROG_TYPE_SCHED_CLS',
+  sched_cls: 'BPF_PROG_TYPE_SCHED_CLS',
+  action: 'BPF_PROG_TYPE_SCHED_ACT',
+  sched_act: 'BPF_PROG_TYPE_SCHED_ACT',
+  socket: 'BPF_PROG_TYPE_SOCKET_FILTER',
+  socket_filter: 'BPF_PROG_TYPE_SOCKET_FILTER',
+  cgroup_skb: 'BPF_PROG_TYPE_CGROUP_SKB',
+  sk_skb: 'BPF_PROG_TYPE_SK_SKB',
+  sk_msg: 'BPF_PROG_TYPE_SK_MSG',
+};
+
+function progType(t: string): string {
+  const v = TYPE_ALIASES[t.toLowerCase()] ?? (t.toUpperCase().startsWith('BPF_PROG_TYPE_') ? t.toUpperCase() : undefined);
+  if (!v) throw new CliError(`--type ${t}: unknown program type; use one of ${Object.keys(TYPE_ALIASES).join(', ')} or a BPF_PROG_TYPE_* name`);
+  return v;
+}
+
+function verifyAs(spec: ObjectSpec, p: ProgramSpec, type: string | undefined, logAll?: boolean): VerifyResult {
+  const prog = type ? { ...p, progType: progType(type), attachType: undefined } : p;
+  return verify(
+    { insns: prog.insns, progType: prog.progType, attachType: prog.attachType, name: prog.name, lineInfo: prog.lineInfo, maps: spec.maps, mapRefs: prog.mapRefs, funcInfo: spec.btf !== undefined, license: spec.license },
+    { logAll },
+  );
+}
+
+/** --batch: one verdict line per case, for fast bulk checks; a bad case is reported, not fatal. */
+function loadBatch(file: string): void {
+  const text = new TextDecoder().decode(readInput(file, 'batch file'));
+  const cache = new Map<string, ObjectSpec | Error>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim() || line.startsWith('#')) return;
+    const [obj, name, type] = line.split('\t');
+    const out = (verdict: string, reason: string): void => console.log([obj, name ?? '', verdict, reason.replace(/\s+/g, ' ')].join('\t'));
+    if (!obj || !name) {
+      out('unsupported', `${file}:${i + 1}: expected obj<TAB>prog<TAB>type`);
+      return;
+    }
+    let spec = cache.get(obj);
+    if (!spec) {
+      try {
+        spec = openObject(obj);
+      } catch (e) {
+        spec = e as Error;
+      }
+      cache.set(obj, spec);
+    }
+    if (spec instanceof Error) {
+      out('unsupported', spec.message);
+      return;
+    }
+    const p = spec.programs.find((x) => x.name === name || x.section === name);
+    if (!p) {
+      out('unsupported', `no program named '${name}'`);
+      return;
+    }
+    try {
+      const r = verifyAs(spec, p, type?.trim() || undefined);
+      out(r.accepted ? 'accept' : 'reject', r.accepted ? `processed ${r.processed} insns` : (r.error?.message ?? 'refused'));
+    } catch (e) {
+      out('unsupported', (e as Error).message);
+    }
+  });
 }

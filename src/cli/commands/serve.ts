@@ -31,11 +31,11 @@ function intOption(v: string, what: string, min: number, max: number): number {
   return n;
 }
 
-function session(path: string, o: ServeOpts): Session {
+async function session(path: string, o: ServeOpts): Promise<Session> {
   try {
     const scenario = loadScenarioFile(path);
     const metrics = o.metricsConfig ? loadExporterConfig(o.metricsConfig) : undefined;
-    return new Session(scenario, {
+    return await Session.create(scenario, {
       seed: o.seed !== undefined ? intOption(o.seed, '--seed', 0, 0xffffffff) : undefined,
       speed: parseDuration(o.speed, '--speed'),
       statsIntervalNs: o.statsInterval ? parseDuration(o.statsInterval, '--stats-interval') : undefined,
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ chainlab serve scenarios/xdp-proto-counter.yaml\n  $ chainlab serve scenarios/xdp-proto-counter.yaml --port 8080 --speed 100us --paused\n  $ curl -s localhost:7070/api/topology')
     .action(async (path: string, o: ServeOpts) => {
       const port = intOption(o.port, '--port', 0, 65535);
-      const s = session(path, o);
+      const s = await session(path, o);
       let running;
       try {
         running = await startServer(s, { host: o.host, port });

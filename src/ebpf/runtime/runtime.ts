@@ -11,6 +11,7 @@ import type { Insn } from '../isa/insn.ts';
 import { BPF_PSEUDO_FUNC } from '../isa/opcodes.ts';
 import { type BpfMap, createMap, type MapDef, mapFromHandle } from '../maps/index.ts';
 import { checkStructure, StructureError } from '../verifier/structure.ts';
+import { verify, type VerifyResult } from '../verifier/index.ts';
 import type { Engine, HelperFn, LoadedProgram, RunResult } from '../vm/engine.ts';
 import { fromBig } from '../vm/int64.ts';
 import { Interpreter } from '../vm/interpreter.ts';
@@ -40,6 +41,16 @@ export interface RuntimeOptions {
   bpffs?: Bpffs;
   /** Extra or replacement helpers by id (tests, the conformance harness). */
   helpers?: ReadonlyMap<number, HelperFn>;
+  /** Run the verifier on every program loaded (default true), as the kernel does. */
+  verify?: boolean;
+}
+
+/** The verifier on a program of an object, with the object's maps and line info. */
+export function verifyProgram(spec: ObjectSpec, p: ProgramSpec, nCpus = 64): VerifyResult {
+  return verify(
+    { insns: p.insns, progType: p.progType, attachType: p.attachType, name: p.name, lineInfo: p.lineInfo, maps: spec.maps, mapRefs: p.mapRefs, funcInfo: spec.btf !== undefined, license: spec.license },
+    { nrCpus: nCpus },
+  );
 }
 
 /** Programs the interpreter runs with LD_ABS/LD_IND read the skb's linear data. */
@@ -111,12 +122,14 @@ export class Runtime {
   /** Addresses of bpf-to-bpf callbacks carry this region's tag in their high half. */
   readonly funcRegion: Region;
   private readonly progsByCode = new Map<LoadedProgram, LiveProgram>();
+  readonly verifyPrograms: boolean;
 
   constructor(opts: RuntimeOptions = {}) {
     this.nCpus = opts.nCpus ?? 1;
     this.host = opts.host ?? new StandaloneHost();
     this.engine = opts.engine ?? new Interpreter({ legacyPacket });
     this.bpffs = opts.bpffs ?? new Bpffs();
+    this.verifyPrograms = opts.verify ?? true;
     const helpers = new Map(kernelHelpers());
     for (const [id, fn] of opts.helpers ?? []) helpers.set(id, fn);
     this.helpers = helpers;
@@ -160,6 +173,11 @@ export class Runtime {
           throw new RuntimeError(spec.path, `verify program '${p.name}'`, `${e.message}${line && line.line ? ` at ${line.file}:${line.line}` : ''}`, 1);
         }
         throw e;
+      }
+      if (this.verifyPrograms) {
+        // The kernel's verdict: a program the kernel would refuse is refused here, with its log.
+        const v = verifyProgram(spec, p, this.nCpus);
+        if (!v.accepted) throw new RuntimeError(spec.path, `verify program '${p.name}'`, v.error?.message ?? 'refused by the verifier', 1, v.log);
       }
       const live = new LiveProgram(p, obj, insns, this.engine, this);
       this.progsByCode.set(live.code, live);
