@@ -221,8 +221,9 @@ function pktBranchTaken(dst: RegState, src: RegState, op: number): number {
   return -1;
 }
 
+/** reg_not_null(): pointer types the kernel knows are never NULL. */
 const regNotNull = (r: RegState): boolean =>
-  !r.maybeNull && (r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'ctx' || r.type === 'fp' || r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' || r.type === 'map_ptr' || r.type === 'mem' || r.type === 'xdp_sock' || r.type === 'flow_keys' || r.type === 'func');
+  !r.maybeNull && (r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem' || r.type === 'map_ptr');
 
 /** is_branch_taken(). */
 export function isBranchTaken(r1: RegState, r2: RegState, op: number, is32: boolean): number {

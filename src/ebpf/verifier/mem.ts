@@ -312,7 +312,9 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
     }
     case 'ctx': {
       checkPtrOffReg(env, regno, reg, false);
-      const acc = ctxAccess(env.progType, env.attachType, off, size, write);
+      const acc0 = ctxAccess(env.progType, env.attachType, off, size, write);
+      // A sign-extending load of a field the kernel rewrites into a pointer is refused.
+      const acc = acc0 && opts.sx && acc0.type !== 'scalar' ? undefined : acc0;
       if (!acc) env.fail('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
       if (dst) {
         markUnknown(dst);
