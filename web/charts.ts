@@ -32,11 +32,15 @@ function frame(svg: Svg, title: string): void {
   svg.append('g').attr('class', 'legend').attr('transform', `translate(${W - M.right},${M.top})`);
 }
 
-export function drawChart(el: SVGSVGElement, spec: ChartSpec, lines: Line[]): void {
+/** Draw `lines` over the time span `span` (shared by the charts, so they line up). */
+export function drawChart(el: SVGSVGElement, spec: ChartSpec, lines: Line[], span?: [number, number]): void {
   const svg = select(el) as Svg;
   frame(svg, spec.title);
   const all = lines.flatMap((l) => l.points);
-  const [t0, t1] = extent(all, (p) => p.t) as [number | undefined, number | undefined];
+  const empty = all.every((p) => p.v === 0);
+  svg.classed('empty', empty);
+  svg.select('text.chart-title').text(empty ? `${spec.title} — none yet` : spec.title);
+  const [t0, t1] = span ?? (extent(all, (p) => p.t) as [number | undefined, number | undefined]);
   const x = scaleLinear().domain([t0 ?? 0, t1 !== undefined && t1 > (t0 ?? 0) ? t1 : (t0 ?? 0) + 1]).range([M.left, W - M.right]);
   const y = scaleLinear()
     .domain([0, spec.yMax ?? Math.max(1, max(all, (p) => p.v) ?? 1)])

@@ -47,7 +47,7 @@ const TICKS = 300;
 const COLUMN = 300;
 const ROW = 110;
 /** Room around a host's devices for its name and the badges. */
-const PAD = { left: 50, right: 150, top: 44, bottom: 46 };
+const PAD = { left: 50, right: 150, top: 44, bottom: 72 };
 
 /**
  * Each host's column: its breadth-first depth along the links from the first host (unlinked

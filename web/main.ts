@@ -18,7 +18,7 @@ import { connect } from './socket.ts';
 import { TopologyView } from './topology-view.ts';
 import { showTrace, showTraceError, tracePanel } from './trace-panel.ts';
 
-const RECENT = 30;
+const RECENT = 12;
 /** The selected packet's trace is fetched again while it is still on its way. */
 const TRACE_REFRESH_MS = 1000;
 
@@ -93,10 +93,12 @@ function showRecent(): void {
 }
 
 function drawCharts(): void {
-  drawChart(select<SVGSVGElement, unknown>('#chart-throughput').node() as SVGSVGElement, { title: 'throughput (packets/s)', y: fmtPps }, series.lines('throughput'));
-  drawChart(select<SVGSVGElement, unknown>('#chart-drops').node() as SVGSVGElement, { title: 'drops by reason (packets/s)', y: fmtPps }, series.lines('drops'));
-  drawChart(select<SVGSVGElement, unknown>('#chart-latency').node() as SVGSVGElement, { title: 'latency percentiles', y: fmtNs }, series.lines('latency'));
-  drawChart(select<SVGSVGElement, unknown>('#chart-cpu').node() as SVGSVGElement, { title: 'CPU use per core (%)', y: (v) => `${v}%`, yMax: 100 }, series.lines('cpu'));
+  const chart = (id: string): SVGSVGElement => select<SVGSVGElement, unknown>(`#${id}`).node() as SVGSVGElement;
+  const span = series.span();
+  drawChart(chart('chart-throughput'), { title: 'throughput (packets/s)', y: fmtPps }, series.lines('throughput'), span);
+  drawChart(chart('chart-drops'), { title: 'drops by reason (packets/s)', y: fmtPps }, series.lines('drops'), span);
+  drawChart(chart('chart-latency'), { title: 'latency percentiles', y: fmtNs }, series.lines('latency'), span);
+  drawChart(chart('chart-cpu'), { title: 'CPU use per core (%)', y: (v) => `${v}%`, yMax: 100 }, series.lines('cpu'), span);
 }
 
 function onMessage(m: ServerMessage): void {

@@ -81,6 +81,12 @@ export class Series {
     return (this.devices.get(a)?.txPps ?? 0) + (this.devices.get(b)?.txPps ?? 0);
   }
 
+  /** The time the kept samples cover (throughput has a point in every sample). */
+  span(): [number, number] | undefined {
+    const pts = this.throughput.get('injected');
+    return pts && pts.length > 0 ? [pts[0].t, pts[pts.length - 1].t] : undefined;
+  }
+
   lines(which: 'throughput' | 'drops' | 'latency' | 'cpu'): Line[] {
     return [...this[which].entries()].map(([name, points]) => ({ name, points }));
   }

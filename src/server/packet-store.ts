@@ -17,13 +17,14 @@ interface StoredPacket {
   hops: StoredHop[];
   /** Bytes the packet was injected with (hand-made packets), the "before" of its first hop. */
   injected?: Uint8Array;
+  lastFrame?: Uint8Array;
 }
 
 export class PacketStore {
   private readonly packets = new Map<number, StoredPacket>();
 
   constructor(
-    readonly capacity = 2000,
+    readonly capacity = 1000,
     readonly maxHops = 256,
   ) {}
 
@@ -38,7 +39,15 @@ export class PacketStore {
       this.packets.set(rec.pkt, p);
       if (this.packets.size > this.capacity) this.packets.delete(this.packets.keys().next().value as number);
     }
-    if (p.hops.length < this.maxHops) p.hops.push(frame ? { rec, frame } : { rec });
+    if (p.hops.length >= this.maxHops) return;
+    // Most hops leave the bytes alone: share the previous copy instead of keeping another.
+    const prev = p.lastFrame;
+    if (!frame) {
+      p.hops.push({ rec });
+      return;
+    }
+    p.lastFrame = prev && sameBytes(prev, frame) ? prev : frame;
+    p.hops.push({ rec, frame: p.lastFrame });
   }
 
   /** Remember the bytes a hand-injected packet started as. */

@@ -5,7 +5,8 @@
  * (map edits, injected packets, traffic rates) runs as an event at the current time — "at the
  * next event" — so it happens between two events, in order, as a user-space write would.
  */
-import { buildScenario, frameFlow, type Built } from '../scenario/build.ts';
+import { buildScenario, frameFlow, loadCaptures, type Built } from '../scenario/build.ts';
+import type { Capture } from '../net/traffic/index.ts';
 import type { Scenario } from '../scenario/model.ts';
 import type { TraceRecord, StatsRecord } from '../trace/records.ts';
 import type { ControlRequest, ControlState, Notice, ScenarioInfo, ScheduledResult } from '../../web/protocol.ts';
@@ -47,6 +48,8 @@ export interface SessionOptions {
   metrics?: ExporterConfig;
   /** Wall clock in ms (the server passes performance.now). */
   wallMs?: () => number;
+  /** Captures the scenario replays, by path (Session.create reads them). */
+  captures?: ReadonlyMap<string, Capture>;
 }
 
 export class Session {
@@ -69,7 +72,7 @@ export class Session {
     opts: SessionOptions = {},
   ) {
     // Generated traffic runs here (so its rate can change); capture replays stay with the builder.
-    this.built = buildScenario({ ...scenario, traffic: scenario.traffic.filter((t) => !isGenerated(t)) }, { seed: opts.seed });
+    this.built = buildScenario({ ...scenario, traffic: scenario.traffic.filter((t) => !isGenerated(t)) }, { seed: opts.seed, captures: opts.captures });
     const { sim, net, objects } = this.built;
     this.traffic = new TrafficControl(sim, net, scenario);
     this.traffic.start();
@@ -94,6 +97,11 @@ export class Session {
     );
     net.trace.subscribe((r) => this.onRecord(r));
     if (opts.play) this.controller.play();
+  }
+
+  /** A session for a scenario whose capture files (pcap traffic) are read first. */
+  static async create(scenario: Scenario, opts: SessionOptions = {}): Promise<Session> {
+    return new Session(scenario, { ...opts, captures: opts.captures ?? (await loadCaptures(scenario)) });
   }
 
   get info(): ScenarioInfo {

@@ -8,6 +8,7 @@
  * sizes and random stream. Capture replays stay with the builder (their timing is the file's).
  */
 import type { Network } from '../net/network.ts';
+import { Veth } from '../net/veth.ts';
 import { constantRate, FlowSet, fixedSize, imix, onOff, poisson, TrafficGenerator, weightedSizes, type ArrivalProcess, type SizeDistribution } from '../net/traffic/index.ts';
 import type { Rate } from '../net/traffic/arrivals.ts';
 import { frameFlow } from '../scenario/build.ts';
@@ -82,10 +83,11 @@ class Source {
 
   private make(rate: Rate, startNs: number): TrafficGenerator {
     const def = this.def;
-    const host = this.net.host(def.from.host);
-    const dev = host.devices.get(def.from.dev);
-    if (!dev) throw new Error(`traffic ${def.name}: no device ${def.from.host}/${def.from.dev}`);
-    const dstMac = def.l2.dstMac ?? [...dev.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    const rx = this.net.host(def.from.host).devices.get(def.from.dev);
+    if (!rx) throw new Error(`traffic ${def.name}: no device ${def.from.host}/${def.from.dev}`);
+    // Frames arrive on the receive side of `from`: from the wire for a NIC; for a veth, sent by its peer.
+    const dev = rx instanceof Veth ? rx.peer : rx;
+    const dstMac = def.l2.dstMac ?? [...rx.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
     const left = def.count === undefined ? undefined : Math.max(0, def.count - this.sentBefore);
     return new TrafficGenerator(
       this.sim,

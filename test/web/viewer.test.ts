@@ -5,7 +5,7 @@
  * program (programs, C line, decoded frames), edits a map entry through the form and sees the
  * value change, and saves screenshots under test-results/. Skips, loudly, without chromium.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,6 +15,7 @@ import { loadExporterConfig } from '../../src/server/exporter.ts';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { Session } from '../../src/server/session.ts';
 import type { PacketSummary, PacketTrace } from '../../web/protocol.ts';
+import type { TopologyRecord } from '../../src/trace/records.ts';
 import { until, VIEWER_METRICS, viewerSession } from '../server/helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -148,8 +149,8 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     await page.close();
   });
 
-  it('serves the flagship scenario (npm start) with its device and XDP badge', async () => {
-    const flagship = new Session(loadScenarioFile(FLAGSHIP), { play: true, speed: 200_000, wallMs: () => performance.now() });
+  it('serves the flagship scenario (npm start): its device, the XDP badge, and it says it samples', async () => {
+    const flagship = await Session.create(loadScenarioFile(FLAGSHIP), { play: true, speed: 200_000, wallMs: () => performance.now() });
     const f = await startServer(flagship, { port: 0 });
     try {
       const { page, errors } = await newPage(f.url);
@@ -159,6 +160,25 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await page.waitForSelector('circle.packet');
       await until(async () => (await page.locator('#sampling').textContent())?.includes('1 in'), 'the page to say it samples');
       await page.screenshot({ path: `${SHOTS}/viewer-flagship.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
+  it.each(readdirSync('scenarios').filter((x) => x.endsWith('.yaml')).sort())('every bundled scenario draws without errors: %s', async (file) => {
+    const session = await Session.create(loadScenarioFile(`scenarios/${file}`), { play: true, speed: 200_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    try {
+      const topo = await json<TopologyRecord>(f, '/api/topology');
+      const { page, errors } = await newPage(f.url);
+      const devices = topo.hosts.flatMap((h) => h.devices.map((d) => `${h.name}/${d.name}`));
+      await page.waitForSelector(`g.device >> nth=${devices.length - 1}`);
+      expect(await page.locator('g.device').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(devices);
+      expect(await page.locator('g.link').count()).toBe(topo.links.length);
+      await page.waitForSelector('circle.packet');
+      await page.screenshot({ path: `${SHOTS}/viewer-${file.replace(/\.yaml$/, '')}.png` });
       expect(errors).toEqual([]);
       await page.close();
     } finally {
