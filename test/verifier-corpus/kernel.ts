@@ -52,7 +52,7 @@ function parse(out: string): KernelResult[] {
       const log = lines.slice(2).join('\n');
       res.push({ verdict: v as Verdict, errno: e ? Number(e) : undefined, log, message: kernelMessage(log) });
     } else if (head.startsWith('error')) {
-      res.push({ verdict: 'error', log: head, message: head });
+      res.push({ verdict: 'error', log: lines.join('\n'), message: head });
     }
   }
   return res;
