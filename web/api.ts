@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /** The REST API as typed calls; an error answer becomes an Error with the server's message. */
-import type { ControlRequest, ControlState, MapDump, MapInfo, PacketSummary, PacketTrace, ScheduledResult, InjectRequest, TrafficInfo, MapEditRequest } from './protocol.ts';
+import type { ControlRequest, ControlState, MapDump, MapInfo, PacketSummary, PacketTrace, ProgramListing, ScheduledResult, InjectRequest, TrafficInfo, MapEditRequest } from './protocol.ts';
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`/api${path}`, {
@@ -22,6 +22,7 @@ export const api = {
   putEntry: (object: string, name: string, key: string, body: MapEditRequest) => call<ScheduledResult>('PUT', `/maps/${seg(object)}/${seg(name)}/${seg(key)}`, body),
   deleteEntry: (object: string, name: string, key: string) => call<ScheduledResult>('DELETE', `/maps/${seg(object)}/${seg(name)}/${seg(key)}`),
   packets: () => call<PacketSummary[]>('GET', '/packets'),
+  program: (name: string) => call<ProgramListing>('GET', `/programs/${seg(name)}`),
   packet: (id: number) => call<PacketTrace>('GET', `/packets/${id}`),
   inject: (req: InjectRequest) => call<ScheduledResult>('POST', '/inject', req),
   traffic: () => call<TrafficInfo[]>('GET', '/traffic'),

@@ -168,6 +168,24 @@ export interface PacketSummary {
   last: string;
 }
 
+export interface ProgramInfo {
+  object: string;
+  name: string;
+  section: string;
+  type: string;
+  insns: number;
+  /** "host/dev hook" of every attachment. */
+  attached: string[];
+}
+
+/** A program's instructions as `chainlab disasm` prints them; `line` is the C line ("file.c:42") each belongs to. */
+export interface ProgramListing {
+  object: string;
+  name: string;
+  section: string;
+  lines: { text: string; line?: string }[];
+}
+
 export interface InjectRequest {
   /** "host/dev": the frame enters there (a NIC's wire side, or sent by the host out of another device). */
   dev: string;

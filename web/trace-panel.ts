@@ -5,7 +5,8 @@
  * the C line that decided the verdict; and the frame decoded before and after the programs.
  */
 import { select, type Selection } from 'd3';
-import type { DecodedFrame, PacketTrace, TraceHop } from './protocol.ts';
+import { api } from './api.ts';
+import type { DecodedFrame, PacketTrace, ProgramListing, TraceHop } from './protocol.ts';
 import { fmtNs } from './format.ts';
 import { verdictClass } from './verdict.ts';
 
@@ -52,6 +53,30 @@ function drawSteps(li: Li, h: TraceHop): void {
   step.append('span').attr('class', 'insns').text((s) => ` ${s.insns} insns`);
   step.filter((s) => s.line !== undefined).append('span').attr('class', 'line').text((s) => ` · verdict at ${s.line}`);
   step.filter((s) => s.source !== undefined).append('code').attr('class', 'source').text((s) => s.source ?? '');
+  step
+    .append('details')
+    .attr('class', 'listing')
+    .on('toggle', function (_ev, s) {
+      const d = select(this);
+      if (!this.open || !d.select('pre').empty()) return;
+      api
+        .program(s.prog)
+        .then((l) => drawListing(d, l, s.line))
+        .catch((e: Error) => d.append('p').attr('class', 'error').text(e.message));
+    })
+    .append('summary')
+    .text('instructions');
+}
+
+/** The program's instructions, the ones of the verdict's C line marked. */
+function drawListing(d: Selection<HTMLDetailsElement, unknown, null, undefined>, l: ProgramListing, verdictLine: string | undefined): void {
+  d.append('pre')
+    .attr('class', 'disasm')
+    .selectAll('span')
+    .data(l.lines)
+    .join('span')
+    .classed('verdict-line', (x) => verdictLine !== undefined && x.line === verdictLine)
+    .text((x) => `${x.text}\n`);
 }
 
 function drawHop(li: Li, h: TraceHop): void {

@@ -9,6 +9,7 @@ import { latencySummary } from '../trace/histogram.ts';
 import type { ControlRequest, CountersResponse, ScheduledResult, TrafficRateRequest } from '../../web/protocol.ts';
 import { ApiError } from './errors.ts';
 import type { Session } from './session.ts';
+import { findProgram, listPrograms } from './programs.ts';
 import { ledgerTotals } from './stats.ts';
 import { topologyRecord } from './topology.ts';
 
@@ -74,6 +75,9 @@ export function apiRouter(s: Session): Router {
   r.get('/maps/:object/:map', json((req) => s.catalog.dump(s.catalog.find(param(req, 'object'), param(req, 'map')), net.sim.now)));
   r.put('/maps/:object/:map/:key', json(async (req, res) => scheduled(res, await s.editMap(param(req, 'object'), param(req, 'map'), param(req, 'key'), req.body))));
   r.delete('/maps/:object/:map/:key', json(async (req, res) => scheduled(res, await s.deleteMapEntry(param(req, 'object'), param(req, 'map'), param(req, 'key')))));
+
+  r.get('/programs', json(() => listPrograms(s.catalog, net)));
+  r.get('/programs/:name', json((req) => findProgram(s.catalog, param(req, 'name'), typeof req.query.object === 'string' ? req.query.object : undefined)));
 
   r.get('/packets', json((req) => s.store.list(Math.min(1000, Number(req.query.limit ?? 100) || 100))));
   r.get('/packets/:id', json((req) => {

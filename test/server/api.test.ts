@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExporterConfig } from '../../src/server/exporter.ts';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import type { Session } from '../../src/server/session.ts';
-import type { ControlState, CountersResponse, MapDump, MapInfo, PacketSummary, PacketTrace, ScheduledResult, TrafficInfo } from '../../web/protocol.ts';
+import type { ControlState, CountersResponse, MapDump, MapInfo, PacketSummary, PacketTrace, ProgramInfo, ProgramListing, ScheduledResult, TrafficInfo } from '../../web/protocol.ts';
 import type { StatsRecord, TopologyRecord } from '../../src/trace/records.ts';
 import { until, VIEWER_METRICS, viewerSession } from './helpers.ts';
 
@@ -144,6 +144,19 @@ describe('REST API', () => {
     const bad = await call<{ error: string }>('POST', '/api/inject', { dev: 'gen/eth9', src: '10.0.0.1', dst: '10.0.1.2', protocol: 'udp' });
     expect(bad.status).toBe(400);
     expect(bad.data.error).toMatch(/no device gen\/eth9/);
+  });
+
+  it('GET /api/programs: where each program runs; one program as chainlab disasm prints it, lines tagged with their C line', async () => {
+    expect((await get<ProgramInfo[]>('/api/programs')).data).toEqual([
+      { object: 'xdp_proto_count.o', name: 'xdp_proto_count', section: 'xdp', type: 'BPF_PROG_TYPE_XDP', insns: expect.any(Number), attached: ['router/eth0 xdp'] },
+    ]);
+    const l = (await get<ProgramListing>('/api/programs/xdp_proto_count')).data;
+    expect(l.lines[0].text).toBe('0000000000000000 <xdp_proto_count>:');
+    const exit = l.lines.filter((x) => /\texit$/.test(x.text));
+    expect(exit.length).toBeGreaterThan(0);
+    expect(exit.every((x) => /^xdp_proto_count\.c:\d+$/.test(x.line ?? ''))).toBe(true);
+    expect(l.lines.some((x) => x.text.includes('R_BPF_64_64\tproto_count'))).toBe(true);
+    expect((await get('/api/programs/nope')).status).toBe(404);
   });
 
   it('GET /api/packets lists the kept packets; an unknown one is a 404 that says why', async () => {

@@ -116,6 +116,10 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     const frames = await xdpHop.locator('details.frame summary').allTextContents();
     expect(frames[0]).toMatch(/^before: IP 10\.0\.0\.1\.\d+ > 10\.0\.1\.2\.(80|53)/);
     expect(frames[1]).toMatch(/^after \(unchanged\): IP 10\.0\.0\.1/);
+    // The program's instructions, those of the verdict's C line marked.
+    await xdpHop.locator('details.listing summary').click();
+    await page.waitForSelector('#trace pre.disasm span.verdict-line');
+    expect(await xdpHop.locator('pre.disasm span.verdict-line').allTextContents()).toContainEqual(expect.stringMatching(/\texit\n$/));
     await page.screenshot({ path: `${SHOTS}/viewer-trace.png` });
     expect(errors).toEqual([]);
     await page.close();
