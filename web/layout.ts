@@ -48,6 +48,9 @@ const COLUMN = 300;
 const ROW = 110;
 /** Room around a host's devices for its name and the badges. */
 const PAD = { left: 50, right: 150, top: 44, bottom: 72 };
+/** Small topologies keep their natural size (the view does not zoom them up). */
+const MIN_WIDTH = 900;
+const MIN_HEIGHT = 480;
 
 /**
  * Each host's column: its breadth-first depth along the links from the first host (unlinked
@@ -125,10 +128,13 @@ export function layoutTopology(topo: TopologyRecord, seed = LAYOUT_SEED): Layout
     n.y = Math.round(n.y);
   }
   const hosts = topo.hosts.map((h) => hostBox(h.name, nodes.filter((n) => n.host === h.name)));
-  const minX = Math.min(0, ...hosts.map((b) => b.x));
-  const minY = Math.min(0, ...hosts.map((b) => b.y));
-  const dx = 20 - minX;
-  const dy = 20 - minY;
+  // Move the picture to the positive quadrant, centred in the minimum canvas when it is smaller.
+  const x0 = Math.min(...hosts.map((b) => b.x));
+  const y0 = Math.min(...hosts.map((b) => b.y));
+  const w = Math.max(...hosts.map((b) => b.x + b.width)) - x0;
+  const h = Math.max(...hosts.map((b) => b.y + b.height)) - y0;
+  const dx = 20 - x0 + Math.max(0, (MIN_WIDTH - 40 - w) / 2);
+  const dy = 20 - y0 + Math.max(0, (MIN_HEIGHT - 40 - h) / 2);
   for (const n of nodes) {
     n.x += dx;
     n.y += dy;
@@ -141,8 +147,8 @@ export function layoutTopology(topo: TopologyRecord, seed = LAYOUT_SEED): Layout
     nodes,
     links,
     hosts,
-    width: Math.max(400, ...hosts.map((b) => b.x + b.width + 20)),
-    height: Math.max(240, ...hosts.map((b) => b.y + b.height + 20)),
+    width: Math.max(MIN_WIDTH, ...hosts.map((b) => b.x + b.width + 20)),
+    height: Math.max(MIN_HEIGHT, ...hosts.map((b) => b.y + b.height + 20)),
   };
 }
 

@@ -51,5 +51,5 @@ describe('a slow WebSocket consumer', () => {
     expect(told.type === 'batch' && told.sampling.dropped).toBeGreaterThan(0);
     fast.close();
     slow.close();
-  });
+  }, 120_000);
 });

@@ -87,6 +87,7 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     // Pause: the dots stand still and can be clicked.
     await page.click('#play');
     await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+    await page.waitForTimeout(150);
     const dot = page.locator('circle.packet').first();
     const pkt = Number(await dot.getAttribute('data-pkt'));
     await dot.click({ force: true });
