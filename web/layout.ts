@@ -1,8 +1,8 @@
 /**
- * Where every device goes: a layered start (hosts in columns, in breadth-first order along the
- * links from the first host; devices stacked in their host) refined by d3-force — links pull,
- * devices repel, each host's devices are held to its column — with a seeded random source, run
- * headless for a fixed number of ticks. The same topology always gives the same picture, in
+ * Where every device goes: a layered start (each host in the column of its breadth-first depth
+ * along the links, hosts of one column stacked; devices stacked in their host) refined by
+ * d3-force — links pull, devices repel, each device is held to its column and row — with a
+ * seeded random source, run headless for a fixed number of ticks. The same topology always gives the same picture, in
  * the browser and in tests; no Math.random anywhere.
  */
 import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, randomLcg, type SimulationLinkDatum, type SimulationNodeDatum } from 'd3';
