@@ -292,13 +292,14 @@ function deduce64(r: RegState): void {
     r.umin = max(r.umin, u64(r.smin));
     r.umax = min(r.umax, u64(r.smax));
   } else {
-    // The signed range wraps around the unsigned domain's ends.
+    // The signed range wraps around the unsigned domain's ends: when the unsigned range meets
+    // only one of its two pieces, both ranges shrink to that piece.
     if (r.umax < u64(r.smin)) {
       r.smin = s64(r.umin);
-      r.smax = min(r.smax, s64(r.umax));
+      r.umax = min(r.umax, u64(r.smax));
     } else if (u64(r.smax) < r.umin) {
       r.smax = s64(r.umax);
-      r.smin = max(r.smin, s64(r.umin));
+      r.umin = max(r.umin, u64(r.smin));
     }
   }
 }
