@@ -10,7 +10,8 @@ import { SK_BUFF } from '../ebpf/ctx/layout.ts';
 import { PacketBuf, SKB_SHARED_INFO_SIZE, XDP_PACKET_HEADROOM } from '../ebpf/ctx/packet.ts';
 import { XdpCtx } from '../ebpf/ctx/xdp.ts';
 import { lineAt } from '../ebpf/elf/spec.ts';
-import type { ClonedPacket, ProgEnv, RedirectTarget } from '../ebpf/runtime/env.ts';
+import type { ClonedPacket, RedirectTarget } from '../ebpf/runtime/env.ts';
+import { RunEnv } from '../ebpf/runtime/run-env.ts';
 import type { Host as HostPort } from '../ebpf/runtime/host.ts';
 import type { LiveProgram, Runtime } from '../ebpf/runtime/runtime.ts';
 import { resetSkbState } from '../ebpf/helpers/index.ts';
@@ -37,34 +38,6 @@ export interface ProgOutcome {
   error?: VmError;
 }
 
-class HookEnv implements ProgEnv {
-  redirect?: RedirectTarget;
-  readonly clones: ClonedPacket[] = [];
-  readonly printk: string[] = [];
-  constructor(
-    readonly rt: Runtime,
-    readonly host: HostPort,
-    readonly progType: string,
-    readonly progName: string,
-    readonly cpu: number,
-    readonly pkt?: PacketBuf,
-    readonly xdp?: XdpCtx,
-    readonly skb?: SkbCtx,
-  ) {}
-  get mem() {
-    return this.rt.mem;
-  }
-  get nCpus() {
-    return this.rt.nCpus;
-  }
-  mapOf(handle: bigint) {
-    return this.rt.mapOf(handle);
-  }
-  progOf(ref: unknown) {
-    return this.rt.progOf(ref);
-  }
-}
-
 /** "file.c:42" of a program's instruction, memoised: the trace asks for it on every run. */
 const lineMemo = new WeakMap<LiveProgram, Map<number, string | undefined>>();
 function lineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
@@ -78,7 +51,7 @@ function lineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
   return s;
 }
 
-function outcome(prog: LiveProgram, env: HookEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
+function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
   const r = prog.run(env, args);
   const steps: ProgStep[] = r.steps.map((s) => ({ prog: s.name, insns: s.insns, line: lineOf(prog.object.programs.get(s.name) ?? prog, s.exitPc) }));
   const v = r.r0 ?? 0n;
@@ -139,7 +112,7 @@ export function runXdp(
   where: { ifindex: number; rxQueue: number; cpu: number },
 ): ProgOutcome {
   const { pkt, ctx } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
-  const env = new HookEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
+  const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
   const out = outcome(prog, env, costs, [ctx.addr], false);
   skb.data = pkt.bytes().slice();
   skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
@@ -181,7 +154,7 @@ export function runTc(
     }
     ctx.bytes.set(skb.cb, SKB.cb);
     if (skb.tstamp !== 0n) v.setBigUint64(SKB.tstamp, skb.tstamp, true);
-    const env = new HookEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
+    const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
     const out = outcome(prog, env, costs, [ctx.addr], true);
     skb.data = pkt.bytes().slice();
     skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;

@@ -18,7 +18,8 @@ import { XdpCtx } from '../ctx/xdp.ts';
 import { resetTailCallCount } from '../helpers/index.ts';
 import type { VmError } from '../vm/engine.ts';
 import { Memory } from '../vm/memory.ts';
-import type { ClonedPacket, ProgEnv, RedirectTarget } from './env.ts';
+import type { ClonedPacket, RedirectTarget } from './env.ts';
+import { RunEnv } from './run-env.ts';
 import type { LiveProgram, Runtime } from './runtime.ts';
 
 /** An error the kernel's BPF_PROG_TEST_RUN returns, with the errno and the rule behind it. */
@@ -84,36 +85,6 @@ const PACKET_BROADCAST = 1;
 const PACKET_MULTICAST = 2;
 const PACKET_OTHERHOST = 3;
 
-class RunEnv implements ProgEnv {
-  redirect?: RedirectTarget;
-  readonly clones: ClonedPacket[] = [];
-  readonly printk: string[] = [];
-  constructor(
-    readonly rt: Runtime,
-    readonly progType: string,
-    readonly progName: string,
-    readonly cpu: number,
-    readonly pkt?: PacketBuf,
-    readonly xdp?: XdpCtx,
-    readonly skb?: SkbCtx,
-  ) {}
-  get mem() {
-    return this.rt.mem;
-  }
-  get host() {
-    return this.rt.host;
-  }
-  get nCpus() {
-    return this.rt.nCpus;
-  }
-  mapOf(handle: bigint) {
-    return this.rt.mapOf(handle);
-  }
-  progOf(ref: unknown) {
-    return this.rt.progOf(ref);
-  }
-}
-
 export function testRun(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOutput {
   const type = prog.progType;
   if (type === 'BPF_PROG_TYPE_XDP') return runXdp(rt, prog, input);
@@ -172,7 +143,7 @@ function runXdp(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
     pkt.sync();
   }
   const xdp = new XdpCtx(rt.mem, pkt, { ingress_ifindex: ingress, rx_queue_index: rxq });
-  const env = new RunEnv(rt, prog.progType, prog.name, input.cpu ?? 0, pkt, xdp);
+  const env = new RunEnv(rt, rt.host, prog.progType, prog.name, input.cpu ?? 0, pkt, xdp);
   try {
     const r = repeatRuns(prog, env, xdp.addr, input);
     return {
@@ -243,7 +214,7 @@ function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
     skb.set('wire_len', wire || pkt.len);
     skb.set('len', pkt.len);
 
-    const env = new RunEnv(rt, type, prog.name, input.cpu ?? 0, pkt, undefined, skb);
+    const env = new RunEnv(rt, rt.host, type, prog.name, input.cpu ?? 0, pkt, undefined, skb);
     const r = repeatRuns(prog, env, skb.addr, input);
     if (!isL2) {
       // The MAC header comes back zeroed (bpf_prog_test_run_skb: memset(__skb_push(skb, hh_len), 0, hh_len)).

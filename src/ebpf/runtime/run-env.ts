@@ -1,0 +1,42 @@
+/**
+ * The ProgEnv of one program run, over a runtime: what `prog run` and the datapath's hooks hand
+ * to helpers. The host port is the caller's (the runtime's own for `prog run`, the namespace's in
+ * a simulation, since ifindexes and routes are per namespace).
+ */
+import type { PacketBuf } from '../ctx/packet.ts';
+import type { SkbCtx } from '../ctx/skb.ts';
+import type { XdpCtx } from '../ctx/xdp.ts';
+import type { BpfMap } from '../maps/index.ts';
+import type { LoadedProgram } from '../vm/engine.ts';
+import type { Memory } from '../vm/memory.ts';
+import type { ClonedPacket, ProgEnv, RedirectTarget } from './env.ts';
+import type { Host } from './host.ts';
+import type { Runtime } from './runtime.ts';
+
+export class RunEnv implements ProgEnv {
+  redirect?: RedirectTarget;
+  readonly clones: ClonedPacket[] = [];
+  readonly printk: string[] = [];
+  constructor(
+    readonly rt: Runtime,
+    readonly host: Host,
+    readonly progType: string,
+    readonly progName: string,
+    readonly cpu: number,
+    readonly pkt?: PacketBuf,
+    readonly xdp?: XdpCtx,
+    readonly skb?: SkbCtx,
+  ) {}
+  get mem(): Memory {
+    return this.rt.mem;
+  }
+  get nCpus(): number {
+    return this.rt.nCpus;
+  }
+  mapOf(handle: bigint): BpfMap | undefined {
+    return this.rt.mapOf(handle);
+  }
+  progOf(ref: unknown): LoadedProgram | undefined {
+    return this.rt.progOf(ref);
+  }
+}
