@@ -93,7 +93,7 @@ export function cCases(): CorpusCase[] {
 
 function objectCases(dir: string, prefix: string, keep: (file: string) => boolean): CorpusCase[] {
   const out: CorpusCase[] = [];
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.o') && keep(f)).sort();
   } catch {

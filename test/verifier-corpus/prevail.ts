@@ -313,7 +313,7 @@ let cache: CorpusCase[] | undefined;
 export function prevailCases(): CorpusCase[] {
   if (cache) return cache;
   const out: CorpusCase[] = [];
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(PREVAIL_DIR).filter((f) => f.endsWith('.yaml') && f !== 'test-schema.yaml').sort();
   } catch {

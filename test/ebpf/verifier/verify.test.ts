@@ -1,0 +1,94 @@
+/**
+ * verify() on small programs: verdicts, rule ids, the instruction blamed, and a log in the
+ * kernel's style (the expected texts are Linux 6.18's own logs for the same programs).
+ */
+import { describe, expect, it } from 'vitest';
+import { Add, Call, Exit, JEq, JGT, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R10, StoreImm, program, CallLocal, Ja, ins } from '../../../src/ebpf/isa/dsl.ts';
+import { verify, type VerifierMapDef } from '../../../src/ebpf/verifier/index.ts';
+
+const xdpPkt = (n: number, readOff: number) =>
+  program(LoadMem(R2, R1, 0, 'W'), LoadMem(R3, R1, 4, 'W'), Mov.reg(R4, R2), Add.imm(R4, n), JGT.reg(R4, R3, 'out'), LoadMem(R0, R2, readOff, 'W'), Exit(), Label('out'), Mov.imm(R0, 0), Exit());
+
+const hash: VerifierMapDef = { name: 'h', type: 'BPF_MAP_TYPE_HASH', keySize: 4, valueSize: 8, maxEntries: 4 };
+
+describe('verify', () => {
+  it('accepts a checked packet read and reports the statistics line', () => {
+    const r = verify({ insns: xdpPkt(8, 4), progType: 'BPF_PROG_TYPE_XDP' });
+    expect(r.accepted).toBe(true);
+    expect(r.error).toBeUndefined();
+    expect(r.processed).toBe(9);
+    expect(r.log).toMatch(/^processed 9 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
+  });
+
+  it('refuses a read past the proven range with the kernel log of the failing path', () => {
+    // The same program as the kernel's log below (Linux 6.18, log_level 1).
+    const p = program(LoadMem(R2, R1, 0, 'W'), LoadMem(R3, R1, 4, 'W'), Mov.reg(R4, R2), Add.imm(R4, 8), JGT.reg(R4, R3, 2), LoadMem(R0, R2, 0, 'W'), Exit(), LoadMem(R0, R2, 4, 'W'), Exit());
+    const r = verify({ insns: p, progType: 'xdp' });
+    expect(r.accepted).toBe(false);
+    expect(r.error).toEqual({ pc: 7, rule: 'pkt_bounds', message: 'invalid access to packet, off=4 size=4, R2(id=0,off=4,r=0)\nR2 offset is outside of the packet' });
+    const kernel = [
+      '0: R1=ctx() R10=fp0',
+      '0: (61) r2 = *(u32 *)(r1 +0)          ; R1=ctx() R2=pkt(r=0)',
+      '1: (61) r3 = *(u32 *)(r1 +4)          ; R1=ctx() R3=pkt_end()',
+      '2: (bf) r4 = r2                       ; R2=pkt(r=0) R4=pkt(r=0)',
+      '3: (07) r4 += 8                       ; R4=pkt(off=8,r=0)',
+      '4: (2d) if r4 > r3 goto pc+2 7: R1=ctx() R2=pkt(r=0) R3=pkt_end() R4=pkt(off=8,r=0xfffffffffffffffe) R10=fp0',
+      '7: (61) r0 = *(u32 *)(r2 +4)',
+      'invalid access to packet, off=4 size=4, R2(id=0,off=4,r=0)',
+      'R2 offset is outside of the packet',
+    ];
+    expect(r.log.split('\n').slice(0, kernel.length)).toEqual(kernel);
+    expect(r.log).toMatch(/\nprocessed 8 insns \(limit 1000000\)/);
+  });
+
+  it('prints the C source line from line info', () => {
+    const p = program(LoadMem(R2, R1, 0, 'W'), LoadMem(R0, R2, 0, 'B'), Exit());
+    const r = verify({ insns: p, progType: 'xdp', lineInfo: [{ pc: 0, text: '\tvoid *data = (void *)(long)ctx->data;', file: 'xdp.c', line: 41 }, { pc: 1, text: 'return *(char *)data;', file: 'xdp.c', line: 42 }] });
+    expect(r.log).toContain('; void *data = (void *)(long)ctx->data; @ xdp.c:41\n0: (61) r2 = *(u32 *)(r1 +0)');
+    expect(r.log).toContain('; return *(char *)data; @ xdp.c:42\n1: (71) r0 = *(u8 *)(r2 +0)');
+  });
+
+  it('names the rule of each refusal', () => {
+    const cases: [string, ReturnType<typeof verify>][] = [
+      ['uninit_reg', verify({ insns: program(Exit()), progType: 'xdp' })],
+      ['div_by_zero', verify({ insns: program(Mov.imm(R0, 1), ins('ALU64_DIV_K', { dst: R0, imm: 0 }), Exit()), progType: 'socket_filter' })],
+      ['invalid_jump', verify({ insns: program(Mov.imm(R0, 0), Ja(3), Exit()), progType: 'xdp' })],
+      ['unreachable', verify({ insns: program(Mov.imm(R0, 0), Exit(), Exit()), progType: 'xdp' })],
+      ['helper_unavailable', verify({ insns: program(Mov.imm(R2, 0), Call(23), Exit()), progType: 'socket_filter' })],
+      ['return_range', verify({ insns: program(Mov.imm(R0, 2), Exit()), progType: 'cgroup_skb' })],
+      ['stack_bounds', verify({ insns: program(StoreImm(R10, -520, 0, 'DW'), Mov.imm(R0, 0), Exit()), progType: 'xdp' })],
+      ['ctx_access', verify({ insns: program(LoadMem(R0, R1, 24, 'W'), Exit()), progType: 'xdp' })],
+    ];
+    for (const [rule, r] of cases) expect(r.error?.rule, rule).toBe(rule);
+  });
+
+  it('tracks a socket reference to its release', () => {
+    const lookup = [StoreImm(R10, -8, 0, 'DW'), StoreImm(R10, -16, 0, 'DW'), Mov.reg(R2, R10), Add.imm(R2, -16), Mov.imm(R3, 12), Mov.imm(R4, 0), Mov.imm(R5, 0), Call(84)];
+    const leak = verify({ insns: program(...lookup, Mov.imm(R0, 0), Exit()), progType: 'sched_cls' });
+    expect(leak.error?.rule).toBe('unreleased_ref');
+    expect(leak.error?.message).toBe('Unreleased reference id=2 alloc_insn=7\nBPF_EXIT instruction in main prog would lead to reference leak');
+    const ok = verify({ insns: program(...lookup, JEq.imm(R0, 0, 'out'), Mov.reg(R1, R0), Call(86), Label('out'), Mov.imm(R0, 0), Exit()), progType: 'sched_cls' });
+    expect(ok.accepted).toBe(true);
+  });
+
+  it('resolves maps by name through mapRefs and requires null checks on hash lookups', () => {
+    const p = program(StoreImm(R10, -4, 0, 'W'), Mov.reg(R2, R10), Add.imm(R2, -4), LoadMapFd(R1, 'h'), Call(1), LoadMem(R0, R0, 0, 'DW'), Exit());
+    const r = verify({ insns: p, progType: 6, maps: [hash], mapRefs: p.references });
+    expect(r.error).toMatchObject({ rule: 'map_value_null', pc: 6, message: "R0 invalid mem access 'map_value_or_null'" });
+    const arr = verify({ insns: p, progType: 6, maps: [{ ...hash, type: 'BPF_MAP_TYPE_ARRAY' }], mapRefs: [{ pc: 3, map: 'h' }] });
+    expect(arr.accepted).toBe(true);
+  });
+
+  it('stops at the processed-instruction limit', () => {
+    const p = program(Mov.imm(R1, 0), Label('l'), Add.imm(R1, 1), JGT.imm(R1, 0, 'l'), Mov.imm(R0, 0), Exit());
+    const r = verify({ insns: p, progType: 'xdp' }, { insnLimit: 5000 });
+    expect(r.error).toMatchObject({ rule: 'too_large', message: 'BPF program is too large. Processed 5001 insn' });
+  });
+
+  it('reports the stack depth of each subprogram and sums call chains', () => {
+    const p = program(StoreImm(R10, -40, 0, 'DW'), CallLocal('f'), Exit(), Label('f'), StoreImm(R10, -8, 0, 'DW'), Mov.imm(R0, 0), Exit());
+    const r = verify({ insns: p, progType: 'xdp' });
+    expect(r.accepted).toBe(true);
+    expect(r.stackDepth).toEqual([40, 8]);
+  });
+});
