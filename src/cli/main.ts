@@ -8,6 +8,7 @@ import * as disasm from './commands/disasm.ts';
 import * as map from './commands/map.ts';
 import * as prog from './commands/prog.ts';
 import * as scenario from './commands/scenario.ts';
+import * as serve from './commands/serve.ts';
 import * as plugin from './commands/plugin.ts';
 import { CliError } from './errors.ts';
 
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const m of [scenario, prog, map, disasm, conformance, plugin]) m.register(program);
+  for (const m of [scenario, serve, prog, map, disasm, conformance, plugin]) m.register(program);
   return program;
 }
 
