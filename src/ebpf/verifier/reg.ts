@@ -28,10 +28,17 @@ export const S64_MAX = (1n << 63n) - 1n;
 export const S32_MIN = -(1n << 31n);
 export const S32_MAX = (1n << 31n) - 1n;
 
-export const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-export const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
-export const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+// Wrapping conversions; values already in range are returned as they are (no allocation).
+const U64_TOP = (1n << 64n) - 1n;
+const U32_TOP = (1n << 32n) - 1n;
+const S64_LO = -(1n << 63n);
+const S64_HI = (1n << 63n) - 1n;
+const S32_LO = -(1n << 31n);
+const S32_HI = (1n << 31n) - 1n;
+export const u64 = (x: bigint): bigint => (x >= 0n && x <= U64_TOP ? x : BigInt.asUintN(64, x));
+export const s64 = (x: bigint): bigint => (x >= S64_LO && x <= S64_HI ? x : BigInt.asIntN(64, x));
+export const u32 = (x: bigint): bigint => (x >= 0n && x <= U32_TOP ? x : BigInt.asUintN(32, x));
+export const s32 = (x: bigint): bigint => (x >= S32_LO && x <= S32_HI ? x : BigInt.asIntN(32, x));
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
@@ -338,6 +345,8 @@ function boundOffset(r: RegState): void {
 
 /** reg_bounds_sync: make tnum and the eight bounds agree. */
 export function boundsSync(r: RegState): void {
+  // Nothing known at all: nothing to learn.
+  if (r.var.mask === U64_MAX && r.umin === 0n && r.umax === U64_MAX && r.smin === S64_MIN && r.smax === S64_MAX && r.u32min === 0n && r.u32max === U32_MAX && r.s32min === S32_MIN && r.s32max === S32_MAX) return;
   // A constant whose bounds already say so needs no work (the common case in loops).
   if (r.var.mask === 0n) {
     const v = r.var.value;

@@ -123,11 +123,13 @@ export function cloneState(s: VState): VState {
 export const curFrame = (s: VState): FuncState => s.frames[s.frames.length - 1];
 
 /** Every register and spilled register of every frame (bpf_for_each_reg_in_vstate). */
-export function* allRegs(s: VState): Generator<RegState> {
+export function allRegs(s: VState): RegState[] {
+  const out: RegState[] = [];
   for (const f of s.frames) {
-    for (const r of f.regs) yield r;
-    for (const sp of f.spills) if (sp) yield sp;
+    for (const r of f.regs) out.push(r);
+    for (const sp of f.spills) if (sp) out.push(sp);
   }
+  return out;
 }
 
 export function isSpilled(f: FuncState, spi: number): boolean {

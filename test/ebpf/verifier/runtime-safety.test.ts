@@ -78,7 +78,7 @@ describe('programs the verifier accepts run without memory faults', () => {
       if (c.kind === 'c' && c.id.startsWith('fixture/')) continue;
       if (!RUNNABLE.has(progTypeName(c.program.progType))) continue;
       // A lower instruction limit skips the corpus's deliberately huge programs.
-      if (!verify(c.program, { nrCpus: 1, insnLimit: 100_000 }).accepted) continue;
+      if (!verify(c.program, { nrCpus: 1, insnLimit: 20_000 }).accepted) continue;
       const rt = new Runtime({ verify: false, nCpus: 1 });
       try {
         runnable.push({ c, rt, obj: rt.load(objectOf(c)) });
