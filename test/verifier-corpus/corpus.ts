@@ -11,7 +11,7 @@ import { encode, type Insn } from '../../src/ebpf/isa/insn.ts';
 import type { Program } from '../../src/ebpf/isa/dsl.ts';
 import { loadObjectFile } from '../../src/ebpf/elf/index.ts';
 import { MAP_TYPES } from '../../src/ebpf/elf/kernel-names.ts';
-import { progTypeName, type VerifierMapDef, type VerifierProgram } from '../../src/ebpf/verifier/index.ts';
+import { describeFuncs, progTypeName, type VerifierMapDef, type VerifierProgram } from '../../src/ebpf/verifier/index.ts';
 import { PROG_TYPES } from '../../src/ebpf/elf/kernel-names.ts';
 
 export const CORPUS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -118,6 +118,7 @@ function objectCases(dir: string, prefix: string, keep: (file: string) => boolea
           mapRefs: p.mapRefs,
           lineInfo: p.lineInfo,
           funcInfo: spec.btf !== undefined,
+          funcs: describeFuncs(spec.btf, p.funcs, p.progType),
           license: spec.license,
           name: p.name,
         },

@@ -36,6 +36,7 @@ export type Rule =
   | 'ptr_leak'
   | 'stack_limit'
   | 'call_depth'
+  | 'global_func'
   | 'callback'
   | 'readonly'
   | 'invalid_insn'

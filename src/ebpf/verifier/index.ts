@@ -9,3 +9,4 @@ export { verify, progTypeName, type VerifierProgram, type VerifierMapDef, type V
 export { type Rule, type VerifyOptions } from './env.ts';
 export { checkStructure, StructureError, type StructureOptions } from './structure.ts';
 export { kernelInsnText } from './print.ts';
+export { describeFuncs, type FuncArg, type FuncDesc } from './btf-funcs.ts';

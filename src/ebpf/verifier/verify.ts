@@ -22,9 +22,11 @@ import { helperProto, MAP } from './helpers.ts';
 import { checkMemAccess, checkRegInit, checkRegWrite } from './mem.ts';
 import { alignComment, kernelInsnText, stateStr } from './print.ts';
 import { maybeLooping, statesEqual } from './prune.ts';
-import { markKnown, markUnknown, type MapInfo, pointer, scalarUnknown } from './reg.ts';
+import { isConst, markKnown, markNotInit as markNotInitReg, markUnknown, type MapInfo, pointer, scalarUnknown } from './reg.ts';
 import { type Checkpoint, cloneState, curFrame, MAX_BPF_STACK, MAX_CALL_FRAMES, newFrame, type VState } from './state.ts';
 import { regTypeStr } from './print.ts';
+import type { FuncDesc } from './btf-funcs.ts';
+import { checkHelperMem, checkPtrOffReg } from './mem.ts';
 
 /** A map as the program sees it; `type` is the kernel's name or number. */
 export interface VerifierMapDef {
@@ -62,6 +64,8 @@ export interface VerifierProgram {
   readonly mapRefs?: readonly VerifierMapRef[] | ReadonlyMap<number, string | number>;
   /** The program comes with BTF func_info (needed for callbacks), as libbpf loads ELF objects. */
   readonly funcInfo?: boolean;
+  /** Its functions as BTF describes them (describeFuncs): global ones are verified on their own. */
+  readonly funcs?: readonly FuncDesc[];
   /** Default GPL. */
   readonly license?: string;
 }
@@ -293,11 +297,103 @@ class Walker {
 
   pc = 0;
 
+  /** Global functions by subprogram index, and the ones called so far (in call order). */
+  globals = new Map<number, FuncDesc>();
+  readonly called: number[] = [];
+  /** Lines the kernel prints even for an accepted program (global functions). */
+  readonly notes: string[] = [];
+
   run(): void {
     const env = this.env;
-    env.st = initialState(env);
-    this.pc = 0;
-    this.logLine(`0:${stateStr(env.st)}`);
+    this.explore(initialState(env), 0);
+    // do_check_subprogs(): each global function called, once, from its prototype.
+    for (let k = 0; k < this.called.length; k++) {
+      const sub = this.called[k];
+      const desc = this.globals.get(sub) as FuncDesc;
+      this.explore(this.globalEntry(sub, desc), env.cfg.subprogs[sub].start);
+      this.notes.push(`Func#${sub} ('${desc.name}') is safe for any args that match its prototype`);
+    }
+  }
+
+  /** The state a global function starts in: its arguments typed by BTF. */
+  private globalEntry(sub: number, desc: FuncDesc): VState {
+    const f = newFrame(0, -1, sub);
+    (desc.args ?? []).forEach((a, i) => {
+      const r = f.regs[i + 1];
+      if (a.kind === 'scalar') markUnknown(r);
+      else if (a.kind === 'ctx') Object.assign(r, pointer('ctx'));
+      else if (a.kind === 'mem') {
+        Object.assign(r, pointer('mem'));
+        r.memSize = a.size;
+        r.maybeNull = true;
+        r.id = this.env.newId();
+      }
+    });
+    return { frames: [f], refs: [], parent: undefined };
+  }
+
+  /** btf_check_subprog_call(): the caller's registers must match the callee's prototype. */
+  private checkGlobalArgs(sub: number, desc: FuncDesc): void {
+    const env = this.env;
+    const bad = (why: string): never => env.fail('global_func', why, `Caller passes invalid args into func#${sub} ('${desc.name}')`);
+    (desc.args ?? []).forEach((a, i) => {
+      const regno = i + 1;
+      const r = env.regs[regno];
+      switch (a.kind) {
+        case 'invalid':
+          bad(`arg#${i} ${a.why}`);
+          break;
+        case 'scalar':
+          if (r.type !== 'scalar') bad(`R${regno} is not a scalar`);
+          break;
+        case 'ctx':
+          if (r.type !== 'ctx') bad(`arg#${i} expects pointer to ctx`);
+          try {
+            checkPtrOffReg(env, regno, r, false);
+          } catch (e) {
+            if (e instanceof VerifyFail) bad(e.lines.join('\n'));
+            throw e;
+          }
+          break;
+        case 'mem': {
+          if (r.type === 'scalar' && isConst(r) && r.var.value === 0n) break;
+          const saved = { ...r };
+          r.maybeNull = false;
+          try {
+            checkHelperMem(env, regno, a.size, false, true, false);
+            checkHelperMem(env, regno, a.size, true, true, false);
+          } catch (e) {
+            if (e instanceof VerifyFail) bad(e.lines.join('\n'));
+            throw e;
+          } finally {
+            Object.assign(r, saved);
+          }
+          break;
+        }
+      }
+    });
+  }
+
+  /** A call to a global function: checked against its prototype, then treated as a helper. */
+  private callGlobal(insn: Insn, sub: number, desc: FuncDesc): number {
+    const env = this.env;
+    this.checkGlobalArgs(sub, desc);
+    if (!this.called.includes(sub)) this.called.push(sub);
+    const regs = env.regs;
+    for (let r = 0; r <= 5; r++) {
+      markNotInitReg(regs[r]);
+      env.scratchRegs |= 1 << r;
+    }
+    markUnknown(regs[0]);
+    return insn.pc + 1;
+  }
+
+  /** do_check() from one entry state until every path has ended. */
+  private explore(start: VState, startPc: number): void {
+    const env = this.env;
+    env.st = start;
+    this.pc = startPc;
+    this.logLine(`${startPc}:${stateStr(env.st)}`);
     for (;;) {
       const pc = this.pc;
       env.pc = pc;
@@ -390,6 +486,9 @@ class Walker {
       }
       case 'call_local': {
         this.jmps++;
+        const sub = env.cfg.subprogOf[pc + 1 + insn.imm];
+        const g = this.globals.get(sub);
+        if (g) return this.callGlobal(insn, sub, g);
         return enterSubprog(env, insn);
       }
       case 'call_kfunc':
@@ -403,7 +502,13 @@ class Walker {
         this.recordDepth(env.st);
         if (env.st.frames.length > 1) return exitSubprog(env);
         checkResourceLeak(env, 'BPF_EXIT instruction in main prog');
-        checkReturnCode(env);
+        if (env.frame.subprog !== 0) {
+          // A global function returns a scalar to whoever called it.
+          const r0 = checkRegInit(env, 0);
+          if (r0.type !== 'scalar') env.fail('global_func', `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+        } else {
+          checkReturnCode(env);
+        }
         this.endPath(env.st);
         return this.pop() ? 'popped' : 'done';
       }
@@ -537,6 +642,11 @@ function runOnce(prog: VerifierProgram, opts: VerifyOptions, withLog: boolean): 
   for (const [pc, m] of mapAt) ldMaps.set(pc, m.map);
   const env = new Env(prog.insns, progType, cfg, ldMaps, lines, { ...opts, attachType: opts.attachType ?? attachTypeId(prog.attachType), gpl: opts.gpl ?? /GPL|Dual/.test(prog.license ?? 'GPL') });
   const w = new Walker(env, mapAt, withLog, prog.funcInfo ?? false);
+  for (const f of prog.funcs ?? []) {
+    if (!f.global || f.pc === 0) continue;
+    const sub = cfg.subprogs.findIndex((sp) => sp.start === f.pc);
+    if (sub > 0) w.globals.set(sub, f);
+  }
   try {
     w.run();
     checkStackDepth(env, cfg, w.depth);
@@ -544,7 +654,7 @@ function runOnce(prog: VerifierProgram, opts: VerifyOptions, withLog: boolean): 
     if (e instanceof VerifyFail) return { env, fail: e, depth: w.depth };
     throw e;
   }
-  return { env, depth: w.depth };
+  return { env, depth: w.depth, extra: w.notes };
 }
 
 /**
@@ -555,7 +665,7 @@ export function verify(prog: VerifierProgram, opts: VerifyOptions = {}): VerifyR
   const first = runOnce(prog, opts, opts.logAll ?? false);
   const env = first.env;
   if (!first.fail) {
-    const log = [...(opts.logAll ? (env as Env).log : []), statsLine(env as Env)].join('\n') + '\n';
+    const log = [...(opts.logAll ? (env as Env).log : []), ...(first.extra ?? []), statsLine(env as Env)].join('\n') + '\n';
     return { accepted: true, processed: env?.processed ?? 0, log, stackDepth: first.depth, totalStates: env?.totalStates ?? 0, peakStates: env?.peakStates ?? 0 };
   }
   // Refused: walk again with the log on, to show the failing path (not worth it past the limit).
