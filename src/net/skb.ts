@@ -182,8 +182,31 @@ export class Skb {
 
 const PROTO: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 
+/** Flow texts of plain IPv4 frames by (src, dst, ports, protocol): one text per flow, not per packet. */
+const ipv4Flows = new Map<number, Map<number, Map<number, string | undefined>>>();
+
 /** A frame's 5-tuple as text, the form expectations and the trace use: "udp 10.0.0.1:1 > 10.0.0.2:53". */
 export function flowText(frame: Uint8Array): string | undefined {
+  // Fast path: untagged IPv4 without options or fragmentation — the common case — by numbers.
+  if (frame.length >= 38 && frame[12] === 0x08 && frame[13] === 0x00 && frame[14] === 0x45 && (frame[20] & 0x3f) === 0 && frame[21] === 0) {
+    const src = ((frame[26] << 24) | (frame[27] << 16) | (frame[28] << 8) | frame[29]) >>> 0;
+    const dst = ((frame[30] << 24) | (frame[31] << 16) | (frame[32] << 8) | frame[33]) >>> 0;
+    const proto = frame[23];
+    const ports = proto === 6 || proto === 17 ? ((frame[34] << 24) | (frame[35] << 16) | (frame[36] << 8) | frame[37]) >>> 0 : 0;
+    let bySrc = ipv4Flows.get(src);
+    if (!bySrc) ipv4Flows.set(src, (bySrc = new Map()));
+    let byDst = bySrc.get(dst);
+    if (!byDst) bySrc.set(dst, (byDst = new Map()));
+    const k = ports * 256 + proto;
+    if (byDst.has(k)) return byDst.get(k);
+    const t = slowFlowText(frame);
+    byDst.set(k, t);
+    return t;
+  }
+  return slowFlowText(frame);
+}
+
+function slowFlowText(frame: Uint8Array): string | undefined {
   const k = flowKey(frame);
   if (!k) return undefined;
   const f = k.family === 4 ? formatIp4 : formatIp6;

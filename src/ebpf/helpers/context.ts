@@ -8,7 +8,7 @@ import type { ProgEnv } from '../runtime/env.ts';
 import type { SkbCtx } from '../ctx/skb.ts';
 import type { PacketBuf } from '../ctx/packet.ts';
 import type { HelperContext } from '../vm/engine.ts';
-import { Memory, TAG_BASE } from '../vm/memory.ts';
+import { TAG_BASE } from '../vm/memory.ts';
 import type { BpfMap } from '../maps/index.ts';
 
 /** A helper called in a run that cannot support it (the verifier would have refused the program). */
@@ -34,10 +34,7 @@ export const s32 = (c: HelperContext, i: number): number => c.argLo(i) | 0;
 export function mapArg(c: HelperContext, i: number, helper: string): BpfMap {
   // Fast path: a map handle is offset 0 of a 'map' region whose owner is the map (no BigInt needed).
   const r = c.argLo(i) === 0 ? c.mem.regions[c.argHi(i) - TAG_BASE] : undefined;
-  if (r?.kind === 'map' && r.owner !== undefined) {
-    const m = envOf(c).mapOf(Memory.addr(r, 0));
-    if (m) return m;
-  }
+  if (r?.kind === 'map' && r.owner !== undefined) return r.owner as BpfMap;
   const map = envOf(c).mapOf(c.arg(i));
   if (map === undefined) throw new HelperError(`${helper}: argument ${i} is not a map`);
   return map;
