@@ -54,9 +54,9 @@ function lineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
 function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
   const r = prog.run(env, args);
   const steps: ProgStep[] = r.steps.map((s) => ({ prog: s.name, insns: s.insns, line: lineOf(prog.object.programs.get(s.name) ?? prog, s.exitPc) }));
-  const v = r.r0 ?? 0n;
+  const lo = r.r0Lo ?? Number(BigInt.asIntN(32, r.r0 ?? 0n));
   return {
-    verdict: signed ? Number(BigInt.asIntN(32, v)) : Number(BigInt.asUintN(32, v)),
+    verdict: signed ? lo : lo >>> 0,
     steps,
     cost: costs.progEntryNs * (1 + r.tailCalls) + r.insns * costs.insnNs + r.helperCalls * costs.helperCallNs,
     redirect: env.redirect,

@@ -80,6 +80,8 @@ export interface RunOptions {
 export interface RunResult {
   /** r0 at exit, unsigned 64-bit. Undefined when the run stopped with an error. */
   readonly r0?: bigint;
+  /** Low 32 bits of r0 as a signed number (no BigInt): what XDP/tc verdicts read. */
+  readonly r0Lo?: number;
   /** Instructions executed (tail-called programs included). */
   readonly insns: number;
   /** Tail calls taken during the run. */

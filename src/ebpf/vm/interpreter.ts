@@ -194,6 +194,21 @@ function specialLoad(st: ExecState, r: Region, a: number, size: number, d: numbe
 
 type ExecFn = (st: ExecState) => void;
 
+/** A finished run; r0 becomes a BigInt only when asked (hooks read r0Lo). */
+class Finished implements RunResult {
+  constructor(
+    readonly r0Lo: number,
+    private readonly r0Hi: number,
+    readonly insns: number,
+    readonly tailCalls: number,
+    readonly helperCalls: number,
+    readonly steps: { name: string; insns: number; exitPc?: number }[],
+  ) {}
+  get r0(): bigint {
+    return toU64(this.r0Lo, this.r0Hi);
+  }
+}
+
 /** Per-program instruction counts of a run: the tail-call hand-offs, then the program that exited. */
 function runSteps(st: ExecState, exitPc: number | undefined): { name: string; insns: number; exitPc?: number }[] {
   const out: { name: string; insns: number; exitPc?: number }[] = [];
@@ -318,6 +333,7 @@ export class InterpretedProgram implements LoadedProgram {
     }
     const stack = this.mem.add('stack', 'stack', new Uint8Array(STACK_SIZE));
     const s = {
+      steps: [] as { name: string; insns: number }[],
       maxDepth: MAX_CALL_FRAMES - 1,
       lo: new Int32Array(11),
       hi: new Int32Array(11),
@@ -367,11 +383,11 @@ export class InterpretedProgram implements LoadedProgram {
     st.tailCalls = 0;
     st.helperCalls = 0;
     st.exitP = -4;
-    st.steps = [];
+    if (st.steps.length) st.steps = [];
     st.env = opts.env;
     try {
       exec(st);
-      return { r0: toU64(st.lo[0], st.hi[0]), insns: st.n, tailCalls: st.tailCalls, helperCalls: st.helperCalls, steps: runSteps(st, st.exitP >> 2) };
+      return new Finished(st.lo[0], st.hi[0], st.n, st.tailCalls, st.helperCalls, runSteps(st, st.exitP >> 2));
     } catch (e) {
       const err = e instanceof VmError ? e : new VmError('helper', st.p >> 2, `internal error: ${(e as Error)?.message ?? String(e)}`);
       const line = st.prog.image.lineOf?.(err.pc);
