@@ -6,6 +6,7 @@
  * (chainlab does not do precision backtracking), which prunes less but never unsoundly.
  */
 import type { Cfg } from './cfg.ts';
+import type { Precision } from './precision.ts';
 import type { RegState } from './reg.ts';
 import { type FuncState, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type VState } from './state.ts';
 import { tnumIn } from './tnum.ts';
@@ -76,13 +77,17 @@ function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
   );
 }
 
-/** regsafe(): every value `c` may hold, `o` may hold too, with the same pointer identity. */
-function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
+/**
+ * regsafe(): every value `c` may hold, `o` may hold too, with the same pointer identity. An
+ * imprecise scalar (`precise` false) matches any scalar.
+ */
+function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, precise = true): boolean {
   if (o.type === 'not_init') return !exact || c.type === 'not_init';
   if (exact) return regsExact(o, c, ids);
   if (o.type !== c.type || o.maybeNull !== c.maybeNull || o.rdonly !== c.rdonly || o.alloc !== c.alloc) return false;
   switch (o.type) {
     case 'scalar':
+      if (!precise) return true;
       if (o.id && !ids.checkScalar(o.id, c.id)) return false;
       if (o.id && o.delta !== c.delta) return false;
       return rangeWithin(o, c) && tnumIn(o.var, c.var);
@@ -116,8 +121,8 @@ function scalarOfSlot(f: FuncState, spi: number, unbound: RegState): RegState | 
   return undefined;
 }
 
-/** stacksafe(). */
-function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: boolean, unbound: RegState): boolean {
+/** stacksafe(). `slotPrecise(spi)`: whether a scalar in that slot must match exactly. */
+function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: boolean, unbound: RegState, slotPrecise: (spi: number) => boolean): boolean {
   for (let i = 0; i < o.depth; i++) {
     const spi = i >> 3;
     const ot = o.stype[i];
@@ -129,7 +134,7 @@ function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: boolean, unbou
     const os = scalarOfSlot(o, spi, unbound);
     const cs = scalarOfSlot(c, spi, unbound);
     if (os && cs) {
-      if (!regsafe(os, cs, ids, exact)) return false;
+      if (!regsafe(os, cs, ids, exact, slotPrecise(spi))) return false;
       i = spi * 8 + 7;
       continue;
     }
@@ -140,7 +145,7 @@ function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: boolean, unbou
     if (ot === STACK_SPILL) {
       const osp = o.spills[spi];
       const csp = c.spills[spi];
-      if (!osp || !csp || !regsafe(osp, csp, ids, exact)) return false;
+      if (!osp || !csp || !regsafe(osp, csp, ids, exact, slotPrecise(spi))) return false;
     }
   }
   return true;
@@ -150,7 +155,7 @@ function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: boolean, unbou
  * states_equal(): whether `cur` at slot `pc` is covered by `old`. `exact` asks for the same
  * state (infinite-loop detection).
  */
-export function statesEqual(cfg: Cfg, old: VState, cur: VState, pc: number, exact: boolean, unbound: RegState): boolean {
+export function statesEqual(cfg: Cfg, old: VState, cur: VState, pc: number, exact: boolean, unbound: RegState, prec?: Precision): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   for (let k = 0; k < old.frames.length; k++) if (old.frames[k].callsite !== cur.frames[k].callsite) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -161,17 +166,25 @@ export function statesEqual(cfg: Cfg, old: VState, cur: VState, pc: number, exac
     const of = old.frames[k];
     const cf = cur.frames[k];
     let live: number;
-    if (k === n - 1) live = cfg.liveIn[pc];
-    else {
+    let at: number;
+    if (k === n - 1) {
+      at = pc;
+      live = cfg.liveIn[pc];
+    } else {
       const child = cur.frames[k + 1];
       // A callback returns to its call site and re-runs the call; a function to the next insn.
-      live = child.callback ? cfg.liveIn[child.callsite] : cfg.liveIn[child.callsite + 1] & ~0b111111;
+      at = child.callback ? child.callsite : child.callsite + 1;
+      live = child.callback ? cfg.liveIn[at] : cfg.liveIn[at] & ~0b111111;
     }
+    const pregs = prec ? prec.regs[at] : 0xffff;
     for (let r = 0; r < 11; r++) {
       if (!exact && !(live & (1 << r))) continue;
-      if (!regsafe(of.regs[r], cf.regs[r], ids, exact)) return false;
+      if (!regsafe(of.regs[r], cf.regs[r], ids, exact, (pregs & (1 << r)) !== 0)) return false;
     }
-    if (!stacksafe(of, cf, ids, exact, unbound)) return false;
+    const lo = prec ? prec.slotsLo[at] : 0xffffffff;
+    const hi = prec ? prec.slotsHi[at] : 0xffffffff;
+    const slotPrecise = (spi: number): boolean => ((spi < 32 ? lo >>> spi : hi >>> (spi - 32)) & 1) === 1;
+    if (!stacksafe(of, cf, ids, exact, unbound, slotPrecise)) return false;
   }
   return true;
 }

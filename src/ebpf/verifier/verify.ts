@@ -26,6 +26,10 @@ import { isConst, markKnown, markNotInit as markNotInitReg, markUnknown, type Ma
 import { type Checkpoint, cloneState, curFrame, MAX_BPF_STACK, MAX_CALL_FRAMES, newFrame, type VState } from './state.ts';
 import { regTypeStr } from './print.ts';
 import type { FuncDesc } from './btf-funcs.ts';
+import { computePrecision, type Precision } from './precision.ts';
+
+/** Program types whose return value the kernel range-checks (check_return_code). */
+const RETURN_CHECKED = new Set(['BPF_PROG_TYPE_CGROUP_SKB', 'BPF_PROG_TYPE_CGROUP_SOCK', 'BPF_PROG_TYPE_SOCK_OPS', 'BPF_PROG_TYPE_CGROUP_DEVICE', 'BPF_PROG_TYPE_CGROUP_SYSCTL', 'BPF_PROG_TYPE_CGROUP_SOCKOPT', 'BPF_PROG_TYPE_SK_LOOKUP']);
 import { checkHelperMem, checkPtrOffReg } from './mem.ts';
 
 /** A map as the program sees it; `type` is the kernel's name or number. */
@@ -197,6 +201,7 @@ class Walker {
     readonly mapAt: Map<number, LdMap>,
     readonly withLog: boolean,
     readonly funcInfo: boolean,
+    readonly precision: Precision,
   ) {
     this.depth = env.cfg.subprogs.map(() => 0);
   }
@@ -243,7 +248,7 @@ class Walker {
       n++;
       if (sl.branches > 0 && callsCallback) {
         // A callback's iterations converge when the state at its call site repeats.
-        if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound)) {
+        if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound, this.precision)) {
           sl.hits++;
           return true;
         }
@@ -253,7 +258,7 @@ class Walker {
         }
         // Inside a loop, store states sparingly: each iteration differs anyway.
         if (!force && this.jmps - this.prevJmps < 20 && env.processed - this.prevInsns < 100) addNew = false;
-      } else if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound)) {
+      } else if (statesEqual(env.cfg, sl.state, cur, pc, false, this.unbound, this.precision)) {
         sl.hits++;
         return true;
       }
@@ -641,7 +646,7 @@ function runOnce(prog: VerifierProgram, opts: VerifyOptions, withLog: boolean): 
   const ldMaps = new Map<number, MapInfo>();
   for (const [pc, m] of mapAt) ldMaps.set(pc, m.map);
   const env = new Env(prog.insns, progType, cfg, ldMaps, lines, { ...opts, attachType: opts.attachType ?? attachTypeId(prog.attachType), gpl: opts.gpl ?? /GPL|Dual/.test(prog.license ?? 'GPL') });
-  const w = new Walker(env, mapAt, withLog, prog.funcInfo ?? false);
+  const w = new Walker(env, mapAt, withLog, prog.funcInfo ?? false, computePrecision(cfg, arity, RETURN_CHECKED.has(progType)));
   for (const f of prog.funcs ?? []) {
     if (!f.global || f.pc === 0) continue;
     const sub = cfg.subprogs.findIndex((sp) => sp.start === f.pc);
