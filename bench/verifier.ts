@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadObjectFile } from '../src/ebpf/elf/index.ts';
-import { verify, type VerifierProgram } from '../src/ebpf/verifier/index.ts';
+import { programFromObject, verify, type VerifierProgram } from '../src/ebpf/verifier/index.ts';
 import { buildLoader, kernelUsable, runKernel } from '../test/verifier-corpus/kernel.ts';
 
 export interface BenchFigure {
@@ -38,7 +38,7 @@ function programOf(path: string, name: string): VerifierProgram {
   const spec = loadObjectFile(join(ROOT, path));
   const p = spec.programs.find((x) => x.name === name);
   if (!p) throw new Error(`${path}: no program ${name}`);
-  return { insns: p.insns, progType: p.progType, attachType: p.attachType, maps: spec.maps, mapRefs: p.mapRefs, lineInfo: p.lineInfo, funcInfo: spec.btf !== undefined, license: spec.license, name };
+  return programFromObject(spec, p);
 }
 
 /** The kernel's verification time of one program, in microseconds, or undefined without bpf(). */

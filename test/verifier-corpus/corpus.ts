@@ -11,7 +11,7 @@ import { encode, type Insn } from '../../src/ebpf/isa/insn.ts';
 import type { Program } from '../../src/ebpf/isa/dsl.ts';
 import { loadObjectFile } from '../../src/ebpf/elf/index.ts';
 import { MAP_TYPES } from '../../src/ebpf/elf/kernel-names.ts';
-import { describeFuncs, progTypeName, type VerifierMapDef, type VerifierProgram } from '../../src/ebpf/verifier/index.ts';
+import { progTypeName, programFromObject, type VerifierMapDef, type VerifierProgram } from '../../src/ebpf/verifier/index.ts';
 import { PROG_TYPES } from '../../src/ebpf/elf/kernel-names.ts';
 
 export const CORPUS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -110,18 +110,7 @@ function objectCases(dir: string, prefix: string, keep: (file: string) => boolea
         kind: 'c',
         rule,
         expect,
-        program: {
-          insns: p.insns,
-          progType: p.progType,
-          attachType: p.attachType,
-          maps: spec.maps,
-          mapRefs: p.mapRefs,
-          lineInfo: p.lineInfo,
-          funcInfo: spec.btf !== undefined,
-          funcs: describeFuncs(spec.btf, p.funcs, p.progType),
-          license: spec.license,
-          name: p.name,
-        },
+        program: programFromObject(spec, p),
         kernelInput: `obj ${path} ${p.name}\n`,
       });
     }

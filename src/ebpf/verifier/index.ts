@@ -10,3 +10,4 @@ export { type Rule, type VerifyOptions } from './env.ts';
 export { checkStructure, StructureError, type StructureOptions } from './structure.ts';
 export { kernelInsnText } from './print.ts';
 export { describeFuncs, type FuncArg, type FuncDesc } from './btf-funcs.ts';
+export { programFromObject } from './from-object.ts';
