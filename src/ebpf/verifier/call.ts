@@ -77,6 +77,8 @@ function compatible(a: ArgType): string[] {
       return ['fp'];
     case 'const_str':
       return ['map_value'];
+    case 'spin_lock':
+      return ['map_value', 'ptr_'];
     default:
       return [];
   }
@@ -231,12 +233,34 @@ function checkFuncArg(env: Env, arg: number, proto: HelperProto, meta: CallMeta)
     case 'const_str':
       checkConstStr(env, regno, r);
       break;
+    case 'spin_lock':
+      processSpinLock(env, regno, r, proto.id === 93);
+      break;
     default:
       break;
   }
 }
 
 const BPF_F_RDONLY_PROG = 1 << 7;
+
+/** process_spin_lock(): the lock field of a map value, one lock held at a time. */
+function processSpinLock(env: Env, regno: number, r: RegState, lock: boolean): void {
+  if (!isConst(r)) env.fail('spin_lock', `R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
+  const map = r.map as MapInfo;
+  if (!map.btf) env.fail('spin_lock', `map '${map.name}' has to have BTF in order to use bpf_spin_lock`);
+  if (map.spinLockOff === undefined) env.fail('spin_lock', `map '${map.name}' has no valid bpf_spin_lock`);
+  const off = Number(BigInt.asIntN(64, r.var.value)) + r.off;
+  if (off !== map.spinLockOff) env.fail('spin_lock', `off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${map.spinLockOff}`);
+  const st = env.st;
+  if (lock) {
+    if (st.lock) env.fail('spin_lock', 'Locking two bpf_spin_locks are not allowed');
+    st.lock = { id: r.id, map };
+    return;
+  }
+  if (!st.lock) env.fail('spin_lock', 'bpf_spin_unlock without taking a lock');
+  if (st.lock.id !== r.id || st.lock.map !== map) env.fail('spin_lock', 'bpf_spin_unlock of different lock');
+  st.lock = undefined;
+}
 
 /** check_reg_const_str(): a read-only map value at a constant offset. */
 function checkConstStr(env: Env, regno: number, r: RegState): void {
@@ -317,6 +341,7 @@ export function checkHelperCall(env: Env, insn: Insn): VState | undefined {
     env.fail('helper_unavailable', `program of this type cannot use helper ${helperName(id)}#${id}`);
   }
   const proto = avail.proto;
+  if (env.st.lock && id !== 94) env.fail('spin_lock', 'function calls are not allowed while holding a lock');
   if (!env.gpl && proto.gplOnly) env.fail('helper_unavailable', 'cannot call GPL-restricted function from non-GPL compatible program');
   if (proto.sleepable) env.fail('helper_unavailable', 'helper call might sleep in a non-sleepable prog');
   const meta: CallMeta = { refObjId: 0, releaseRegno: 0, memSize: 0, subprog: 0, msizeMax: 0n };
@@ -396,7 +421,8 @@ export function checkHelperCall(env: Env, insn: Insn): VState | undefined {
       r0.maybeNull = true;
       break;
   }
-  if (r0.maybeNull) r0.id = env.newId();
+  // A value holding a spin lock is told apart from other lookups by its id.
+  if (r0.maybeNull || (r0.type === 'map_value' && r0.map?.spinLockOff !== undefined)) r0.id = env.newId();
   const map = meta.map;
   if (proto.cast) {
     r0.refObjId = meta.refObjId;

@@ -37,6 +37,7 @@ export type Rule =
   | 'stack_limit'
   | 'call_depth'
   | 'global_func'
+  | 'spin_lock'
   | 'callback'
   | 'readonly'
   | 'invalid_insn'

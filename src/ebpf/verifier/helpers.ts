@@ -37,6 +37,7 @@ export type ArgType =
   | 'const_str' // ARG_PTR_TO_CONST_STR
   | 'fixed_mem20' // ARG_PTR_TO_FIXED_SIZE_MEM (iphdr, 20 bytes) — raw syncookie helpers
   | 'fixed_mem40'
+  | 'spin_lock' // ARG_PTR_TO_SPIN_LOCK
   | 'unsupported'; // spin locks, timers, dynptrs, kptrs: need BTF chainlab does not model
 
 /** The kernel's enum bpf_return_type, the members these helpers use. */
@@ -161,8 +162,8 @@ const PROTOS: readonly HelperProto[] = [
   p(89, 'map_peek_elem', 'int', ['map', 'uninit_value']),
   p(90, 'msg_push_data', 'int', ['ctx', A, A, A], { changesPkt: true }),
   p(91, 'msg_pop_data', 'int', ['ctx', A, A, A], { changesPkt: true }),
-  p(93, 'spin_lock', 'void', ['unsupported']),
-  p(94, 'spin_unlock', 'void', ['unsupported']),
+  p(93, 'spin_lock', 'void', ['spin_lock']),
+  p(94, 'spin_unlock', 'void', ['spin_lock']),
   p(95, 'sk_fullsock', 'sock_or_null', ['sock_common'], { cast: true }),
   p(96, 'tcp_sock', 'tcp_sock_or_null', ['sock_common'], { cast: true }),
   p(97, 'skb_ecn_set_ce', 'int', ['ctx']),

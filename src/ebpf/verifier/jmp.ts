@@ -31,7 +31,7 @@ function markPtrOrNull(st: VState, regno: number, isNull: boolean): void {
       continue;
     }
     markPtrNotNull(reg);
-    reg.id = 0;
+    if (!(reg.type === 'map_value' && reg.map?.spinLockOff !== undefined)) reg.id = 0;
   }
 }
 

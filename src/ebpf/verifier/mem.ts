@@ -240,6 +240,13 @@ export function checkPacket(env: Env, regno: number, reg: RegState, off: number,
   }
 }
 
+/** check_map_access(): a value's bpf_spin_lock is not for loads and stores. */
+function checkLockField(env: Env, reg: RegState, off: number, size: number): void {
+  const p = reg.map?.spinLockOff;
+  if (p === undefined) return;
+  if (reg.smin + BigInt(off) < BigInt(p + 4) && BigInt(p) < reg.umax + BigInt(off + size)) env.fail('spin_lock', 'bpf_spin_lock cannot be accessed directly by load/store');
+}
+
 /** check_map_access_type(): BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps. */
 function checkMapAccessType(env: Env, reg: RegState, off: number, size: number, write: boolean): void {
   const map = reg.map;
@@ -282,6 +289,7 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
     case 'map_value': {
       checkMapAccessType(env, reg, off, size, write);
       checkMemRegion(env, regno, reg, off, size, reg.map?.valueSize ?? 0, false, 'map_bounds');
+      checkLockField(env, reg, off, size);
       if (dst) {
         const frozen = reg.map?.frozen;
         if (frozen && isConst(reg)) {
@@ -415,6 +423,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
     case 'map_value':
       checkMapAccessType(env, reg, reg.off, size, write);
       checkMemRegion(env, regno, reg, reg.off, size, reg.map?.valueSize ?? 0, zeroOk, 'map_bounds');
+      checkLockField(env, reg, reg.off, size);
       return undefined;
     case 'mem':
       if (reg.rdonly && write) env.fail('helper_arg', `R${regno} cannot write into ${regTypeStr(reg)}`);

@@ -161,6 +161,8 @@ export function statesEqual(cfg: Cfg, old: VState, cur: VState, pc: number, exac
   if (old.refs.length !== cur.refs.length) return false;
   const ids = new IdMap();
   for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i].id, cur.refs[i].id)) return false;
+  if (!old.lock !== !cur.lock) return false;
+  if (old.lock && cur.lock && (old.lock.map !== cur.lock.map || !ids.check(old.lock.id, cur.lock.id))) return false;
   const n = cur.frames.length;
   for (let k = n - 1; k >= 0; k--) {
     const of = old.frames[k];

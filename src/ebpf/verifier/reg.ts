@@ -78,6 +78,10 @@ export interface MapInfo {
   readonly index: number;
   /** Contents of a frozen read-only map (.rodata): loads at constant offsets read them. */
   readonly frozen?: Uint8Array;
+  /** The map was created with BTF for its key and value. */
+  readonly btf?: boolean;
+  /** Offset of the value's struct bpf_spin_lock, when it has one. */
+  readonly spinLockOff?: number;
 }
 
 export interface RegState {

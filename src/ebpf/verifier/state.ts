@@ -54,6 +54,8 @@ export interface RefState {
 export interface VState {
   frames: FuncState[];
   refs: RefState[];
+  /** The bpf_spin_lock held: the id of the map value pointer it was taken through. */
+  lock?: { id: number; map: import('./reg.ts').MapInfo };
   /** The checkpoint this path descends from (for branch counting and loop detection). */
   parent: Checkpoint | undefined;
 }
@@ -117,7 +119,7 @@ export function cloneFrame(f: FuncState): FuncState {
 }
 
 export function cloneState(s: VState): VState {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent, lock: s.lock };
 }
 
 export const curFrame = (s: VState): FuncState => s.frames[s.frames.length - 1];

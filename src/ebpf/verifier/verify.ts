@@ -44,6 +44,10 @@ export interface VerifierMapDef {
   /** Frozen after initialisation (.rodata): with `initial`, the program reads constants. */
   readonly frozen?: boolean;
   readonly initial?: Uint8Array;
+  /** Key and value are described by BTF (btfValueType of the loader's MapSpec). */
+  readonly btfValueType?: number;
+  /** Offset of a struct bpf_spin_lock in the value (programFromObject finds it in BTF). */
+  readonly spinLockOff?: number;
 }
 
 /** Which map an LD_IMM64 refers to (the loader's MapRef). */
@@ -128,6 +132,8 @@ function toMapInfo(d: VerifierMapDef, index: number): MapInfo {
     inner: d.innerMap ? toMapInfo(d.innerMap, -1) : undefined,
     index,
     frozen: d.frozen && d.initial && (d.flags ?? 0) & (1 << 7) ? d.initial : undefined,
+    btf: d.btfValueType !== undefined || d.spinLockOff !== undefined,
+    spinLockOff: d.spinLockOff,
   };
 }
 
@@ -382,6 +388,7 @@ class Walker {
   /** A call to a global function: checked against its prototype, then treated as a helper. */
   private callGlobal(insn: Insn, sub: number, desc: FuncDesc): number {
     const env = this.env;
+    if (env.st.lock) env.fail('spin_lock', 'global function calls are not allowed while holding a lock');
     this.checkGlobalArgs(sub, desc);
     if (!this.called.includes(sub)) this.called.push(sub);
     const regs = env.regs;
@@ -506,6 +513,7 @@ class Walker {
         this.jmps++;
         this.recordDepth(env.st);
         if (env.st.frames.length > 1) return exitSubprog(env);
+        if (env.st.lock) env.fail('spin_lock', 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region');
         checkResourceLeak(env, 'BPF_EXIT instruction in main prog');
         if (env.frame.subprog !== 0) {
           // A global function returns a scalar to whoever called it.
@@ -580,6 +588,7 @@ class Walker {
       env.fail('ld_abs', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
     }
     const r6 = checkRegInit(env, 6);
+    if (env.st.lock) env.fail('spin_lock', 'BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region');
     checkResourceLeak(env, 'BPF_LD_[ABS|IND]');
     if (r6.type !== 'ctx') env.fail('ld_abs', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     if (insn.op.kind === 'ldind') checkRegInit(env, insn.src);
