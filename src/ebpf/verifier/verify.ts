@@ -23,7 +23,7 @@ import { checkMemAccess, checkRegInit, checkRegWrite } from './mem.ts';
 import { alignComment, kernelInsnText, stateStr } from './print.ts';
 import { maybeLooping, statesEqual } from './prune.ts';
 import { isConst, markKnown, markNotInit as markNotInitReg, markUnknown, type MapInfo, pointer, scalarUnknown } from './reg.ts';
-import { type Checkpoint, cloneState, curFrame, MAX_BPF_STACK, MAX_CALL_FRAMES, newFrame, type VState } from './state.ts';
+import { allRegs, type Checkpoint, cloneState, curFrame, MAX_BPF_STACK, MAX_CALL_FRAMES, newFrame, type VState } from './state.ts';
 import { regTypeStr } from './print.ts';
 import type { FuncDesc } from './btf-funcs.ts';
 import { computePrecision, type Precision } from './precision.ts';
@@ -385,12 +385,34 @@ class Walker {
     });
   }
 
+  /** Whether a subprogram, or one it calls, calls a helper that changes packet data. */
+  private changesPkt(sub: number, seen = new Set<number>()): boolean {
+    if (seen.has(sub)) return false;
+    seen.add(sub);
+    const cfg = this.env.cfg;
+    const sp = cfg.subprogs[sub];
+    for (let pc = sp.start; pc < sp.end; pc++) {
+      const i = cfg.at[pc];
+      if (!i) continue;
+      if (i.op.kind === 'call') {
+        const p = helperProto(this.env.progType, i.imm);
+        if (p.ok && p.proto.changesPkt) return true;
+      }
+      if (i.op.kind === 'call_local' && this.changesPkt(cfg.subprogOf[pc + 1 + i.imm], seen)) return true;
+    }
+    return false;
+  }
+
   /** A call to a global function: checked against its prototype, then treated as a helper. */
   private callGlobal(insn: Insn, sub: number, desc: FuncDesc): number {
     const env = this.env;
     if (env.st.lock) env.fail('spin_lock', 'global function calls are not allowed while holding a lock');
     this.checkGlobalArgs(sub, desc);
     if (!this.called.includes(sub)) this.called.push(sub);
+    // A function that may move packet data invalidates the caller's packet pointers.
+    if (this.changesPkt(sub)) {
+      for (const r of allRegs(env.st)) if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end') markUnknown(r);
+    }
     const regs = env.regs;
     for (let r = 0; r <= 5; r++) {
       markNotInitReg(regs[r]);
