@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, parseScenario, ScenarioError } from '../../src/scenario/parse.ts';
 import type { FqCodelQdisc, HtbQdisc, NicDevice, TbfQdisc, VethDevice } from '../../src/scenario/model.ts';
 import { errorsOf, FILE, parse, y } from './helpers.ts';
+import { join } from 'node:path';
+
+/** The checkout this test runs in (messages name absolute paths). */
+const REPO = join(import.meta.dirname, '..', '..');
 
 /** [what, scenario text, every message as "line:col: path: message"]. */
 const ERRORS: [string, string, string[]][] = [
@@ -368,7 +372,7 @@ const ERRORS: [string, string, string[]][] = [
       '  - { object: ../fixtures/xdp_proto_count.o, pin: /tmp/p }',
     ),
     [
-      "11:15: programs[0].object: object \"../fixtures/missing.o\" does not exist (looked for /work/main/test/fixtures/missing.o)",
+      `11:15: programs[0].object: object "../fixtures/missing.o" does not exist (looked for ${join(REPO, 'test', 'fixtures', 'missing.o')})`,
       "12:5: programs[1]: give one of \"object\" (a built .o) or \"source\" (a C file chainlab compiles)",
       "13:46: programs[2].program: no program \"tc_nope\" in ../fixtures/tc_nat.o (programs: tc_dnat (tc), tc_snat (tc))",
       "14:46: programs[3].section: no section \"tcx\" in ../fixtures/tc_nat.o (programs: tc_dnat (tc), tc_snat (tc))",
@@ -448,7 +452,7 @@ const ERRORS: [string, string, string[]][] = [
       "11:29: traffic[0].from: no device \"eth9\" in host \"h1\" (devices: lo, eth0)",
       "12:55: traffic[1].stop: stops at 2ms, not after its start (5ms)",
       "12:80: traffic[1].flows.s: a zipf distribution needs its exponent, e.g. s: 1.1",
-      "13:40: traffic[2].pcap: capture \"nothere.pcap\" does not exist (looked for /work/main/test/scenario/nothere.pcap)",
+      `13:40: traffic[2].pcap: capture "nothere.pcap" does not exist (looked for ${join(REPO, 'test', 'scenario', 'nothere.pcap')})`,
       "14:40: traffic[3].pcap: \"../fixtures/Makefile\" is not a pcap or pcapng file (magic 23204275)",
       "15:13: traffic[4].name: traffic name \"traffic0\" is used twice",
       "15:95: traffic[4].flows.s: \"s\" is the zipf exponent; it needs dist: zipf",
