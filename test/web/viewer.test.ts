@@ -39,6 +39,8 @@ async function openBrowser(): Promise<BrowserContext> {
 
 async function newPage(url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
+  // Generous waits: CI machines are slow and busy; the animation runs on wall-clock time.
+  page.setDefaultTimeout(90_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -67,7 +69,7 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('draws hosts, devices with their program badges, and links; packets move; a clicked packet shows its hops', async () => {
+  it('draws hosts, devices with their program badges, and links; packets move; a clicked packet shows its hops', { timeout: 180_000 }, async () => {
     const { page, errors } = await newPage(srv.url);
     await page.waitForSelector('g.device >> nth=3');
     expect(await page.locator('g.host').evaluateAll((els) => els.map((e) => e.getAttribute('data-host')))).toEqual(['gen', 'router', 'app']);
