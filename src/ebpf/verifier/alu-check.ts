@@ -51,9 +51,17 @@ const ALU_NAME: Record<number, string> = {
   0xd0: 'endian',
 };
 
-/** assign_scalar_id_before_mov(): link a scalar to its copies. */
+/** assign_scalar_id_before_mov(): link a scalar to its copies (a copy of `rX += k` starts afresh). */
 function assignIdBeforeMov(env: Env, r: RegState): void {
-  if (r.type === 'scalar' && r.id === 0 && !isConst(r)) r.id = env.newId();
+  if (r.type !== 'scalar') return;
+  if (r.addConst) clearScalarId(r);
+  if (r.id === 0 && !isConst(r)) r.id = env.newId();
+}
+
+function clearScalarId(r: RegState): void {
+  r.id = 0;
+  r.delta = 0;
+  r.addConst = false;
 }
 
 function checkMov(env: Env, insn: Insn): void {
@@ -78,12 +86,9 @@ function checkMov(env: Env, insn: Insn): void {
     const noSext = src.umax < 1n << BigInt(bits - 1);
     if (noSext) assignIdBeforeMov(env, src);
     copyInto(dst, src);
-    if (!noSext) dst.id = 0;
-    dst.delta = 0;
+    if (!noSext) clearScalarId(dst);
     coerceToSizeSx(dst, bits / 8, o.is32);
-    if (o.is32) {
-      dst.id = 0;
-    }
+    if (o.is32) clearScalarId(dst);
     return;
   }
   if (!o.is32) {
@@ -102,8 +107,7 @@ function checkMov(env: Env, insn: Insn): void {
   const fits = regWidth(src) <= 32;
   if (fits) assignIdBeforeMov(env, src);
   copyInto(dst, src);
-  if (!fits) dst.id = 0;
-  dst.delta = 0;
+  if (!fits) clearScalarId(dst);
   zext32to64(dst);
   boundsSync(dst);
 }
@@ -112,7 +116,9 @@ function checkMov(env: Env, insn: Insn): void {
 function saneOffset(env: Env, r: RegState, ptrType: string): void {
   const val = BigInt.asIntN(64, r.var.value);
   if (tnumIsConst(r.var) && (val >= BigInt(BPF_MAX_VAR_OFF) || val <= -BigInt(BPF_MAX_VAR_OFF))) env.fail('ptr_arith', `math between ${ptrType} pointer and ${val} is not allowed`);
-  if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF) env.fail('ptr_arith', `${ptrType} pointer offset ${r.off} is not allowed`);
+  // A linked scalar keeps its delta where a pointer keeps its offset, and the kernel checks both.
+  const off = r.type === 'scalar' ? r.delta : r.off;
+  if (off >= BPF_MAX_VAR_OFF || off <= -BPF_MAX_VAR_OFF) env.fail('ptr_arith', `${ptrType} pointer offset ${off} is not allowed`);
   if (r.smin === S64_MIN) env.fail('ptr_arith', `math between ${ptrType} pointer and register with unbounded min value is not allowed`);
   if (r.smin >= BigInt(BPF_MAX_VAR_OFF) || r.smin <= -BigInt(BPF_MAX_VAR_OFF)) env.fail('ptr_arith', `value ${r.smin} makes ${ptrType} pointer be out of bounds`);
 }
@@ -235,30 +241,23 @@ function ptrArith(env: Env, insn: Insn, dst: RegState, ptr: RegState, offReg: Re
 function linkAfterAdd(dst: RegState, src: RegState, op: number, is32: boolean): void {
   if ((op === BPF_ADD || op === BPF_SUB) && dst.id && !is32 && regIsConst(src, false)) {
     const v = BigInt.asIntN(64, constValue(src, false));
-    if (v < S32_MIN || v > S32_MAX) {
-      dst.id = 0;
-      dst.delta = 0;
+    if (v < S32_MIN || v > S32_MAX || dst.addConst) {
+      clearScalarId(dst);
       return;
     }
     let off = Number(v);
     if (op === BPF_SUB) {
       if (off === -(2 ** 31)) {
-        dst.id = 0;
-        dst.delta = 0;
+        clearScalarId(dst);
         return;
       }
       off = -off;
     }
-    if (dst.delta !== 0) {
-      dst.id = 0;
-      dst.delta = 0;
-      return;
-    }
+    dst.addConst = true;
     dst.delta = off;
     return;
   }
-  dst.id = 0;
-  dst.delta = 0;
+  clearScalarId(dst);
 }
 
 /** check_alu_op(). */
@@ -275,8 +274,7 @@ export function checkAlu(env: Env, insn: Insn): void {
     checkRegWrite(env, insn.dst);
     if (op === BPF_NEG && d.type === 'scalar') {
       scalarAlu(BPF_NEG, d, d, o.is32);
-      d.id = 0;
-      d.delta = 0;
+      clearScalarId(d);
     } else if (op === BPF_END && d.type === 'scalar') {
       // ALU64 bswap always swaps; ALU to_be swaps on a little-endian host, to_le truncates.
       scalarEnd(d, o.width, !o.is32 || o.srcKind === BPF_TO_BE);

@@ -33,10 +33,8 @@ import {
   s32,
   s64,
   u32,
-  zext32to64,
 } from './reg.ts';
 import {
-  tnumAdd,
   tnumAnd,
   tnumConst,
   tnumIntersect,
@@ -378,7 +376,9 @@ function refine(r1: RegState, r2: RegState, op: number, is32: boolean): void {
 
 /**
  * reg_set_min_max(): refine the taken-branch pair (t1, t2) and the fall-through pair
- * (f1, f2). Only scalars are refined. Returns false when a side is impossible.
+ * (f1, f2). Only scalars are refined. A side whose bounds contradict each other is not
+ * dropped: like the kernel (reg_bounds_sanity_check), its registers lose their ranges and
+ * that path is still explored.
  */
 export function regSetMinMax(t1: RegState, t2: RegState, f1: RegState, f2: RegState, op: number, is32: boolean): { takenOk: boolean; fallOk: boolean } {
   if (f1.type !== 'scalar' || f2.type !== 'scalar') return { takenOk: true, fallOk: true };
@@ -388,16 +388,24 @@ export function regSetMinMax(t1: RegState, t2: RegState, f1: RegState, f2: RegSt
   refine(t1, t2, op, is32);
   boundsSync(t1);
   boundsSync(t2);
-  return { takenOk: sane(t1) && sane(t2), fallOk: sane(f1) && sane(f2) };
+  for (const r of [t1, t2, f1, f2]) {
+    if (sane(r)) continue;
+    // Contradictory bounds (the kernel's "REG INVARIANTS VIOLATION"): the ranges are
+    // dropped, the tnum is kept; nothing re-derives ranges from it until the next sync.
+    markUnbounded(r);
+  }
+  return { takenOk: true, fallOk: true };
 }
 
-/** reg_bounds_sanity_check(): contradictory bounds mean the branch cannot happen. */
+/** reg_bounds_sanity_check(): ranges that contradict each other. */
 function sane(r: RegState): boolean {
   if (r.umin > r.umax || r.smin > r.smax || r.u32min > r.u32max || r.s32min > r.s32max) return false;
   const t = r.var;
-  // Known bits outside the ranges.
-  if (t.value > r.umax || (t.value | t.mask) < r.umin) return false;
-  if (u32(t.value) > r.u32max || (u32(t.value) | u32(t.mask)) < r.u32min) return false;
+  if (t.mask === 0n && (r.umin !== t.value || r.umax !== t.value || r.smin !== s64(t.value) || r.smax !== s64(t.value))) return false;
+  if (u32(t.mask) === 0n) {
+    const v = u32(t.value);
+    if (r.u32min !== v || r.u32max !== v || r.s32min !== s32(v) || r.s32max !== s32(v)) return false;
+  }
   return true;
 }
 
@@ -405,20 +413,17 @@ function sane(r: RegState): boolean {
 export function syncLinked(all: Iterable<RegState>, known: RegState): void {
   for (const r of all) {
     if (r === known || r.type !== 'scalar' || r.id !== known.id) continue;
-    if (r.delta === known.delta) {
-      const delta = r.delta;
-      copyInto(r, known);
-      r.delta = delta;
-      continue;
-    }
     const id = r.id;
     const delta = r.delta;
-    copyInto(r, known);
-    const fake = scalarConst(BigInt(delta - known.delta));
-    scalarAlu(BPF_ADD, r, fake, false);
+    const addConst = r.addConst;
+    if ((!r.addConst && !known.addConst) || r.delta === known.delta) {
+      copyInto(r, known);
+    } else {
+      copyInto(r, known);
+      scalarAlu(BPF_ADD, r, scalarConst(BigInt(delta - known.delta)), false);
+    }
     r.id = id;
     r.delta = delta;
-    void zext32to64;
-    void tnumAdd;
+    r.addConst = addConst;
   }
 }

@@ -57,7 +57,7 @@ export function regStr(r: RegState, frameno = 0): string {
     if (tnumIsConst(r.var)) return s + snum(BigInt.asIntN(64, r.var.value) + BigInt(r.off));
   }
   const parts: string[] = [];
-  if (r.id) parts.push(`id=${r.id}`);
+  if (r.id) parts.push(`id=${r.id}${r.addConst ? (r.delta >= 0 ? `+${r.delta}` : `${r.delta}`) : ''}`);
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   if ((r.type === 'map_ptr' || r.type === 'map_value' || r.type === 'map_key') && r.map) {
     if (r.map.name) parts.push(`map=${r.map.name}`);

@@ -72,6 +72,7 @@ function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
     o.frameno === c.frameno &&
     o.subprog === c.subprog &&
     o.delta === c.delta &&
+    o.addConst === c.addConst &&
     ids.check(o.id, c.id) &&
     ids.check(o.refObjId, c.refObjId)
   );
@@ -89,7 +90,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean, precise =
     case 'scalar':
       if (!precise) return true;
       if (o.id && !ids.checkScalar(o.id, c.id)) return false;
-      if (o.id && o.delta !== c.delta) return false;
+      if (o.id && (o.delta !== c.delta || o.addConst !== c.addConst)) return false;
       return rangeWithin(o, c) && tnumIn(o.var, c.var);
     case 'map_key':
     case 'map_value':

@@ -18,6 +18,7 @@ import {
   tnumIsConst,
   tnumOr,
   tnumRange,
+  tnumStep,
   tnumSubreg,
   U32_MAX,
   U64_MAX,
@@ -118,8 +119,9 @@ export interface RegState {
   subprog: number;
   /** PTR_TO_BTF_ID: kernel struct name, for the log. */
   btf?: string;
-  /** Scalar linked to `id` with a constant delta (BPF_ADD_CONST). */
+  /** Scalar linked to `id` with a constant delta (BPF_ADD_CONST: `addConst`, the delta in `delta`). */
   delta: number;
+  addConst: boolean;
 }
 
 export const AT_PKT_END = -1;
@@ -149,6 +151,7 @@ export function blankReg(): RegState {
     frameno: 0,
     subprog: 0,
     delta: 0,
+    addConst: false,
   };
 }
 
@@ -246,6 +249,21 @@ function update64(r: RegState): void {
   r.smax = min(r.smax, s64(v.value | (v.mask & S64_MAX)));
   r.umin = max(r.umin, v.value);
   r.umax = min(r.umax, v.value | v.mask);
+  if (v.mask === 0n) {
+    if (r.umin !== v.value || r.umax !== v.value) singleOverlap(r, v);
+    return;
+  }
+  singleOverlap(r, v);
+}
+
+/** The u64 range meets the tnum in exactly one value: the register is that constant (kernel 6.18+). */
+function singleOverlap(r: RegState, v: Tnum): void {
+  const next = tnumStep(v, r.umin);
+  const uminIn = (r.umin & ~v.mask & U64_MAX) === v.value;
+  const tmax = v.value | v.mask;
+  if (uminIn && next > r.umax) markKnown(r, r.umin);
+  else if (!uminIn && next === tmax) markKnown(r, tmax);
+  else if (!uminIn && next <= r.umax && tnumStep(v, next) > r.umax) markKnown(r, next);
 }
 
 /** __update_reg_bounds: learn bounds from the tnum. */
@@ -291,6 +309,13 @@ function deduce32(r: RegState): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = max(r.u32min, u32(r.s32min));
     r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (r.u32max < u32(r.s32min)) {
+    // The s32 range crosses the sign boundary and the u32 range meets only its non-negative piece.
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (u32(r.s32max) < r.u32min) {
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, u32(r.s32min));
   }
 }
 
@@ -360,6 +385,7 @@ export function boundsSync(r: RegState): void {
     }
   }
   updateBounds(r);
+  deduce(r);
   deduce(r);
   deduce(r);
   boundOffset(r);

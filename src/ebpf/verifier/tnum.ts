@@ -123,6 +123,28 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
   return a.value === (b.value & ~a.mask);
 }
 
+/**
+ * tnum_step(): the smallest member of `t` greater than `z`; `tmax` when z >= tmax and the
+ * smallest member when z lies below it. Used by __update_reg64_bounds to spot a range that
+ * meets the tnum in a single value.
+ */
+export function tnumStep(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  const c = z + 1n;
+  const diff = (c ^ t.value) & ~t.mask & U64_MAX;
+  if (diff === 0n) return c;
+  const h = BigInt(diff.toString(2).length - 1);
+  const low = (1n << (h + 1n)) - 1n;
+  // c has 0 where the tnum needs a 1 at bit h: keep c above h, take the least member below.
+  if ((t.value >> h) & 1n) return (c & ~low & U64_MAX) | (t.value & low);
+  // c has a 1 where the tnum needs 0: carry into the unknown bits above h.
+  const hiMask = t.mask & ~low & U64_MAX;
+  const inc = U64(((c & hiMask) | ~hiMask) + (1n << (h + 1n))) & hiMask;
+  return t.value | inc;
+}
+
 export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
 export const tnumClearSubreg = (a: Tnum): Tnum => tnumLshift(tnumRshift(a, 32), 32);
 export const tnumWithSubreg = (reg: Tnum, sub: Tnum): Tnum => tnumOr(tnumClearSubreg(reg), tnumSubreg(sub));

@@ -529,7 +529,7 @@ class Walker {
         env.fail('unsupported', `calling kernel function ${insn.imm} is not supported by chainlab`);
         break;
       case 'callx':
-        env.fail('invalid_insn', 'BPF_CALL uses reserved fields');
+        env.fail('invalid_insn', 'unknown opcode 8d');
         break;
       case 'exit': {
         this.jmps++;

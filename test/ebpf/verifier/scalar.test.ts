@@ -9,7 +9,7 @@ import { BPF_ADD, BPF_AND, BPF_ARSH, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT
 import { scalarAlu, scalarEnd } from '../../../src/ebpf/verifier/alu.ts';
 import { isBranchTaken, regSetMinMax } from '../../../src/ebpf/verifier/branch.ts';
 import { boundsSync, cloneReg, coerceToSize, coerceToSizeSx, markKnown, type RegState, scalarUnknown } from '../../../src/ebpf/verifier/reg.ts';
-import { tnumAdd, tnumAnd, tnumConst, tnumIn, tnumMul, tnumOr, tnumRange, tnumSub, tnumXor, type Tnum } from '../../../src/ebpf/verifier/tnum.ts';
+import { tnumAdd, tnumAnd, tnumConst, tnumIn, tnumMul, tnumOr, tnumRange, tnumStep, tnumSub, tnumXor, type Tnum } from '../../../src/ebpf/verifier/tnum.ts';
 
 const U64 = (1n << 64n) - 1n;
 const u64 = fc.oneof(fc.bigInt({ min: 0n, max: U64 }), fc.bigInt({ min: 0n, max: 300n }), fc.constantFrom(0n, 1n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 1n << 63n, U64, U64 - 1n));
@@ -36,6 +36,18 @@ function contains(r: RegState, x: bigint): boolean {
 const tnumOf = fc.tuple(u64, u64).map(([v, m]) => ({ t: { value: v & ~m & U64, mask: m } as Tnum, pick: (k: bigint): bigint => (v & ~m & U64) | (k & m) }));
 
 describe('tnum', () => {
+  it('tnum_step finds the smallest member above z (exhaustive over 6-bit tnums)', () => {
+    for (let v = 0; v < 64; v++)
+      for (let m = 0; m < 64; m++) {
+        if (v & m) continue;
+        const members = [...Array(64).keys()].filter((x) => (x & ~m) === v);
+        const tmax = v | m;
+        for (let z = 0; z < 64; z++) {
+          const want = z >= tmax ? tmax : z < v ? v : members.find((x) => x > z);
+          expect(Number(tnumStep({ value: BigInt(v), mask: BigInt(m) }, BigInt(z)))).toBe(want);
+        }
+      }
+  });
   it('add, sub, mul, and, or, xor contain the concrete results', () => {
     fc.assert(
       fc.property(tnumOf, tnumOf, u64, u64, (a, b, ka, kb) => {
