@@ -12,11 +12,12 @@ import type { Env } from './env.ts';
 import { BPF_MAX_VAR_OFF, checkRegInit, checkRegWrite } from './mem.ts';
 import { regTypeStr } from './print.ts';
 import {
+  assignScalarIdBeforeMov,
   boundsSync,
+  clearScalarId,
   coerceToSizeSx,
   constValue,
   copyInto,
-  isConst,
   isPktPointer,
   mark32Unbounded,
   markKnown,
@@ -52,18 +53,6 @@ const ALU_NAME: Record<number, string> = {
 };
 
 /** assign_scalar_id_before_mov(): link a scalar to its copies (a copy of `rX += k` starts afresh). */
-function assignIdBeforeMov(env: Env, r: RegState): void {
-  if (r.type !== 'scalar') return;
-  if (r.addConst) clearScalarId(r);
-  if (r.id === 0 && !isConst(r)) r.id = env.newId();
-}
-
-function clearScalarId(r: RegState): void {
-  r.id = 0;
-  r.delta = 0;
-  r.addConst = false;
-}
-
 function checkMov(env: Env, insn: Insn): void {
   const o = insn.op;
   const regs = env.regs;
@@ -84,15 +73,18 @@ function checkMov(env: Env, insn: Insn): void {
       return;
     }
     const noSext = src.umax < 1n << BigInt(bits - 1);
-    if (noSext) assignIdBeforeMov(env, src);
+    if (noSext) assignScalarIdBeforeMov(() => env.newId(), src);
     copyInto(dst, src);
     if (!noSext) clearScalarId(dst);
     coerceToSizeSx(dst, bits / 8, o.is32);
-    if (o.is32) clearScalarId(dst);
+    if (o.is32) {
+      zext32to64(dst);
+      boundsSync(dst);
+    }
     return;
   }
   if (!o.is32) {
-    assignIdBeforeMov(env, src);
+    assignScalarIdBeforeMov(() => env.newId(), src);
     copyInto(dst, src);
     return;
   }
@@ -105,7 +97,7 @@ function checkMov(env: Env, insn: Insn): void {
     return;
   }
   const fits = regWidth(src) <= 32;
-  if (fits) assignIdBeforeMov(env, src);
+  if (fits) assignScalarIdBeforeMov(() => env.newId(), src);
   copyInto(dst, src);
   if (!fits) clearScalarId(dst);
   zext32to64(dst);
@@ -277,7 +269,9 @@ export function checkAlu(env: Env, insn: Insn): void {
       clearScalarId(d);
     } else if (op === BPF_END && d.type === 'scalar') {
       // ALU64 bswap always swaps; ALU to_be swaps on a little-endian host, to_le truncates.
-      scalarEnd(d, o.width, !o.is32 || o.srcKind === BPF_TO_BE);
+      const swap = !o.is32 || o.srcKind === BPF_TO_BE;
+      scalarEnd(d, o.width, swap);
+      if (swap || o.width < 64) clearScalarId(d);
     } else {
       markUnknown(d);
     }

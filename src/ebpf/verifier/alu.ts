@@ -20,12 +20,14 @@ import {
 import {
   boundsSync,
   cloneReg,
+  coerceToSize,
   isConst,
   isConst32,
   mark32Unbounded,
   mark64Unbounded,
   markKnown,
   markKnown32,
+  markUnbounded,
   markUnknown,
   type RegState,
   S32_MAX,
@@ -495,18 +497,17 @@ function swapBytes(x: bigint, bytes: number): bigint {
 }
 
 /**
- * Byte swaps and conversions (BPF_END): the tnum's value and mask bytes move together; the
- * bounds are then read back from the tnum. to_le on this (little-endian) host only truncates.
+ * Byte swaps and conversions (scalar_byte_swap): a swap moves the tnum's value and mask bytes
+ * together and drops the ranges; 16- and 32-bit forms then truncate (coerce_reg_to_size).
+ * to_le on this (little-endian) host swaps nothing, so le64 keeps the register as it is.
  */
 export function scalarEnd(d: RegState, bits: number, swap: boolean): void {
-  const bytes = bits / 8;
-  const m = bits === 64 ? U64_MAX : (1n << BigInt(bits)) - 1n;
-  const v = d.var.value & m;
-  const k = d.var.mask & m;
-  const id = 0;
-  const t = swap ? { value: swapBytes(v, bytes), mask: swapBytes(k, bytes) } : { value: v, mask: k };
-  markUnknown(d);
-  d.id = id;
-  d.var = t;
-  boundsSync(d);
+  if (swap) {
+    const bytes = bits / 8;
+    const m = bits === 64 ? U64_MAX : (1n << BigInt(bits)) - 1n;
+    d.var = { value: swapBytes(d.var.value & m, bytes), mask: swapBytes(d.var.mask & m, bytes) };
+    markUnbounded(d);
+  }
+  if (bits < 64) coerceToSize(d, bits / 8);
+  else boundsSync(d);
 }

@@ -7,7 +7,7 @@
  * chainlab verifies as the kernel does for a privileged loader (CAP_BPF + CAP_PERFMON):
  * uninitialised stack may be read, pointers may be stored anywhere.
  */
-import { coerceToSize, coerceToSizeSx, isConst, markKnown, markUnknown, type RegState, regWidth, S64_MIN, s32, scalarUnknown, cloneReg, copyInto } from './reg.ts';
+import { assignScalarIdBeforeMov, clearScalarId, coerceToSize, coerceToSizeSx, isConst, markKnown, markUnknown, type RegState, regWidth, S64_MIN, s32, scalarUnknown, cloneReg, copyInto } from './reg.ts';
 import { type Env } from './env.ts';
 import { ctxAccess, pktAccessOf, sockCommonValid, sockValid, tcpSockValid, xdpSockValid } from './ctx-access.ts';
 import { regStr, regTypeStr } from './print.ts';
@@ -86,10 +86,11 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   const aligned = off % 8 === 0;
   if (value && aligned && value.type === 'scalar') {
     // Scalar spill of any size: keeps bounds, linked to the register through an id if it fits.
-    if (regWidth(value) <= size * 8 && value.id === 0 && !isConst(value)) value.id = env.newId();
+    const fits = regWidth(value) <= size * 8;
+    if (fits) assignScalarIdBeforeMov(() => env.newId(), value);
     const spilled = cloneReg(value);
-    if (size < 8 && regWidth(value) > size * 8) {
-      spilled.id = 0;
+    if (!fits) {
+      clearScalarId(spilled);
       coerceToSize(spilled, size);
     }
     saveSpill(f, spi, spilled, size);
@@ -146,7 +147,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
       // A narrow fill of the low bytes keeps the spilled scalar.
       if (size <= spillSize && (-off) % 8 === 0) {
         copyInto(dst, spilled);
-        if (regWidth(spilled) > size * 8) dst.id = 0;
+        if (regWidth(spilled) > size * 8) clearScalarId(dst);
         return;
       }
       let spillCnt = 0;

@@ -196,6 +196,24 @@ export function markUnbounded(r: RegState): void {
   mark32Unbounded(r);
 }
 
+/** clear_scalar_id(): the register leaves its group of linked scalars. */
+export function clearScalarId(r: RegState): void {
+  r.id = 0;
+  r.delta = 0;
+  r.addConst = false;
+}
+
+/**
+ * assign_scalar_id_before_mov(): a scalar about to be copied (move, spill, fill) gets an id so
+ * the copies stay linked; a copy of an already offset-linked register (BPF_ADD_CONST) starts a
+ * new group, since only one constant offset per link is tracked.
+ */
+export function assignScalarIdBeforeMov(newId: () => number, r: RegState): void {
+  if (r.type !== 'scalar') return;
+  if (r.addConst) clearScalarId(r);
+  if (r.id === 0 && !isConst(r)) r.id = newId();
+}
+
 /** A scalar about which nothing is known (__mark_reg_unknown). */
 export function markUnknown(r: RegState): void {
   const keep = r;
@@ -438,71 +456,62 @@ export function coerceToSize(r: RegState, size: number): void {
 
 /**
  * Sign-extend the low `size` bytes into 64 bits (coerce_reg_to_size_sx), or into the low 32
- * bits when `into32` (coerce_subreg_to_size_sx).
+ * bits when `into32` (coerce_subreg_to_size_sx; the caller zero-extends afterwards). A range
+ * whose endpoints share their upper bits and keep one sign after extension stays a range;
+ * anything else gets the default range of the narrow type.
  */
 export function coerceToSizeSx(r: RegState, size: number, into32 = false): void {
   const bits = BigInt(size * 8);
-  const mask = (1n << bits) - 1n;
   const sx = (v: bigint): bigint => BigInt.asIntN(Number(bits), v);
-  let lo: bigint;
-  let hi: bigint;
   if (isConst(r)) {
-    lo = hi = sx(r.var.value);
-  } else if (size < 8 && (r.umin & ~mask) === (r.umax & ~mask) && sx(r.umin) <= sx(r.umax)) {
-    lo = sx(r.umin);
-    hi = sx(r.umax);
-  } else if (size < 8 && (u64(r.smin) & ~mask) === (u64(r.smax) & ~mask) && sx(u64(r.smin)) <= sx(u64(r.smax))) {
-    lo = sx(u64(r.smin));
-    hi = sx(u64(r.smax));
-  } else {
-    lo = -(1n << (bits - 1n));
-    hi = (1n << (bits - 1n)) - 1n;
-  }
-  if (into32) {
-    // Upper 32 bits become zero; the low 32 hold the sign-extended value.
-    const keepId = r.id;
-    markUnknown(r);
-    r.id = keepId;
-    r.s32min = lo;
-    r.s32max = hi;
-    r.var = lo === hi ? tnumConst(u32(lo)) : tnumSubreg(tnumRangeSigned(lo, hi));
-    r.u32min = 0n;
-    r.u32max = U32_MAX;
-    if (u32(lo) <= u32(hi)) {
-      r.u32min = u32(lo);
-      r.u32max = u32(hi);
-    }
-    zext32to64(r);
-    boundsSync(r);
+    const v = u64(sx(r.var.value));
+    r.var = tnumConst(v);
+    r.s32min = r.s32max = s32(v);
+    r.u32min = r.u32max = u32(v);
+    if (into32) return;
+    r.smin = r.smax = s64(v);
+    r.umin = r.umax = v;
     return;
   }
-  r.smin = lo;
-  r.smax = hi;
-  r.umin = 0n;
-  r.umax = U64_MAX;
-  if (u64(lo) <= u64(hi)) {
-    r.umin = u64(lo);
-    r.umax = u64(hi);
+  const hiMin = into32 ? u32(r.s32min) : u64(r.smin);
+  const hiMax = into32 ? u32(r.s32max) : u64(r.smax);
+  if (hiMin >> bits === hiMax >> bits) {
+    const a = sx(hiMin);
+    const b = sx(hiMax);
+    const lo = a < b ? a : b;
+    const hi = a < b ? b : a;
+    if (lo >= 0n === hi >= 0n) {
+      r.s32min = s32(lo);
+      r.s32max = s32(hi);
+      r.u32min = u32(lo);
+      r.u32max = u32(hi);
+      if (into32) {
+        r.var = tnumSubreg(tnumRange(u64(lo), u64(hi)));
+        return;
+      }
+      r.smin = lo;
+      r.smax = hi;
+      r.umin = u64(lo);
+      r.umax = u64(hi);
+      r.var = tnumRange(u64(lo), u64(hi));
+      return;
+    }
   }
-  r.var = lo === hi ? tnumConst(u64(lo)) : tnumRangeSigned(lo, hi);
-  r.s32min = S32_MIN;
-  r.s32max = S32_MAX;
+  // set_sext32_default_val / set_sext64_default_val
+  const half = 1n << (bits - 1n);
+  r.s32min = size === 4 ? S32_MIN : -half;
+  r.s32max = size === 4 ? S32_MAX : half - 1n;
   r.u32min = 0n;
   r.u32max = U32_MAX;
-  if (lo >= S32_MIN && hi <= S32_MAX) {
-    r.s32min = lo;
-    r.s32max = hi;
+  if (into32) {
+    r.var = tnumSubreg(TNUM_UNKNOWN);
+    return;
   }
-  boundsSync(r);
-}
-
-/** A tnum covering the signed range [lo, hi]. */
-function tnumRangeSigned(lo: bigint, hi: bigint): Tnum {
-  if (lo >= 0n || hi < 0n) return tnumRange(u64(lo), u64(hi));
-  // Crosses zero: known only in the bits that every value shares, i.e. none above the magnitude.
-  const a = tnumRange(u64(lo), U64_MAX);
-  const b = tnumRange(0n, u64(hi));
-  return { value: a.value & b.value, mask: (a.mask | b.mask | (a.value ^ b.value)) & U64_MAX };
+  r.smin = -half;
+  r.smax = half - 1n;
+  r.umin = 0n;
+  r.umax = U64_MAX;
+  r.var = TNUM_UNKNOWN;
 }
 
 /** Width in bits that the register's value needs (get_reg_width). */
