@@ -42,6 +42,22 @@ static int hexval(int c)
 	return -1;
 }
 
+/* Print the log, or its last LOG_TAIL bytes from a line start: the verdict's reason and the
+ * statistics are at the end, and whole logs of long explorations overwhelm the reader.
+ * KLOAD_LOG_TAIL=BYTES changes the limit (debugging). */
+#define LOG_TAIL (1u << 20)
+static void print_log(const char *log)
+{
+	size_t n = strlen(log);
+	const char *env = getenv("KLOAD_LOG_TAIL");
+	size_t tail = env ? strtoul(env, NULL, 0) : LOG_TAIL;
+	if (n > tail) {
+		const char *p = strchr(log + n - tail, '\n');
+		log = p ? p + 1 : log + n - tail;
+	}
+	printf("log\n%s\n", log);
+}
+
 static int load(int prog_type, int attach_type, const char *license, int log_level,
 		unsigned char *code, size_t nbytes, char *log)
 {
@@ -66,7 +82,7 @@ static int load(int prog_type, int attach_type, const char *license, int log_lev
 	} else {
 		printf("verdict reject %d\n", err);
 	}
-	printf("log\n%s\n", log);
+	print_log(log);
 	return 0;
 }
 
@@ -140,7 +156,7 @@ static void load_obj(const char *path, const char *prog_name, char *log)
 		printf("error libbpf: %s\n", strerror(-err));
 	else
 		printf("verdict reject %d\n", -err);
-	printf("log\n%s\n", log);
+	print_log(log);
 	bpf_object__close(obj);
 }
 

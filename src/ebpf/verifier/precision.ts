@@ -152,6 +152,10 @@ export function computePrecision(cfg: Cfg, helperArity: (id: number) => number, 
         if (k < 32) sl |= 1 << k;
         else sh |= 1 << (k - 32);
       };
+      const clearSlot = (k: number): void => {
+        if (k < 32) sl &= ~(1 << k);
+        else sh &= ~(1 << (k - 32));
+      };
       const anySlot = sl !== 0 || sh !== 0;
       switch (o.kind) {
         case 'mov':
@@ -203,7 +207,11 @@ export function computePrecision(cfg: Cfg, helperArity: (id: number) => number, 
             // Not a stack write.
           } else if (off !== UNKNOWN) {
             const a = slotOf(off + i.off);
-            if (a >= 0 && slotNeeded(a)) r |= bit(i.src);
+            if (a >= 0 && slotNeeded(a)) {
+              r |= bit(i.src);
+              // A whole-slot store replaces what the slot held before: that no longer matters.
+              if (o.kind === 'stx' && o.width === 8 && (off + i.off) % 8 === 0) clearSlot(a);
+            }
           } else if (anySlot) {
             r |= bit(i.src);
           }
@@ -213,8 +221,14 @@ export function computePrecision(cfg: Cfg, helperArity: (id: number) => number, 
           }
           break;
         }
-        case 'st':
+        case 'st': {
+          const off = f[i.dst];
+          if (off !== NOT_STACK && off !== UNKNOWN && o.width === 8 && (off + i.off) % 8 === 0) {
+            const a = slotOf(off + i.off);
+            if (a >= 0) clearSlot(a);
+          }
           break;
+        }
         case 'lddw':
           r &= ~bit(i.dst);
           break;

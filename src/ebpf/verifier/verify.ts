@@ -268,7 +268,9 @@ class Walker {
         sl.hits++;
         return true;
       }
-      sl.misses++;
+      // A miss counts only when a new state will be stored, so that loop iterations that add
+      // none do not evict the states of earlier iterations.
+      if (addNew) sl.misses++;
       // Drop states that keep failing to match (the kernel's miss_cnt heuristic).
       const lim = force && sl.branches > 0 ? 64 : 3;
       if (sl.misses > sl.hits * lim + lim) {

@@ -185,6 +185,54 @@ function genExt(seed: number): ProgramItem[] {
   return items;
 }
 
+/**
+ * Loop flavour: a counted loop whose body does random arithmetic and branches on an
+ * accumulator and on spilled stack values, then indexes the map value. Probes state pruning
+ * (which states are equivalent, which scalars are precise) and loop exploration.
+ */
+function genLoop(seed: number): ProgramItem[] {
+  const r = rng(seed * 134775813 + 3);
+  const pick = <T>(xs: readonly T[]): T => xs[r() % xs.length];
+  const items: ProgramItem[] = [...gen(seed).slice(0, 13)];
+  // r7: bound (constant or bounded random); r8: counter; r9: accumulator.
+  if (r() % 2) items.push(Mov.imm(R7, pick([1, 4, 16, 33, 100])));
+  else items.push(ins('ALU64_AND_K', { dst: R7, imm: pick([7, 31, 63, 255]) }));
+  items.push(Mov.imm(R8, 0));
+  if (r() % 2) items.push(Mov.imm(R9, pick([0, 1, 5])));
+  if (r() % 3 === 0) items.push(ins('STX_MEM_DW', { dst: R10, src: R9, off: -16 }));
+  items.push(Label('loop'));
+  const n = 1 + (r() % 4);
+  for (let k = 0; k < n; k++) {
+    switch (r() % 6) {
+      case 0:
+        items.push(ins(`ALU64_${pick(['ADD', 'XOR', 'OR', 'AND'])}_X`, { dst: R9, src: R8 }));
+        break;
+      case 1:
+        items.push(ins(`ALU64_${pick(['ADD', 'AND', 'RSH', 'MUL', 'OR'])}_K`, { dst: R9, imm: pick([1, 2, 3, 7, 63]) }));
+        break;
+      case 2:
+        items.push(ins(`JMP_${pick(['JGT', 'JLT', 'JEQ', 'JSET', 'JSGT'])}_K`, { dst: R9, imm: pick([3, 15, 63, 64]), target: `skip${k}` }), ins('ALU64_ADD_K', { dst: R9, imm: pick([1, 8]) }), Label(`skip${k}`));
+        break;
+      case 3:
+        items.push(ins('STX_MEM_DW', { dst: R10, src: R9, off: -16 }), ins('LDX_MEM_DW', { dst: R9, src: R10, off: -16 }));
+        break;
+      case 4:
+        items.push(ins('LDX_MEM_DW', { dst: R0, src: R10, off: -16 }), ins('ALU64_ADD_X', { dst: R9, src: R0 }));
+        break;
+      default:
+        items.push(ins('ALU64_MOV_X', { dst: R0, src: R9 }), ins('ALU64_AND_K', { dst: R0, imm: 7 }), ins('ALU64_ADD_X', { dst: R9, src: R0 }));
+    }
+  }
+  items.push(ins('ALU64_ADD_K', { dst: R8, imm: pick([1, 1, 2]) }));
+  const cmp = pick(['JLT', 'JLT', 'JNE', 'JLE', 'JSLT']);
+  if (r() % 3 === 0) items.push(ins(`JMP_${cmp}_K`, { dst: R8, imm: pick([4, 10, 32]), target: 'loop' }));
+  else items.push(ins(`JMP_${cmp}_X`, { dst: R8, src: R7, target: 'loop' }));
+  if (r() % 2) items.push(ins('ALU64_AND_K', { dst: R9, imm: 63 }));
+  else items.push(ins('JMP_JGT_K', { dst: R9, imm: 63, target: 'out' }));
+  items.push(Add.reg(R6, R9), LoadMem(R0, R6, 0, 'B'), Exit(), Label('out'), Mov.imm(R0, 0), Exit());
+  return items;
+}
+
 export const FUZZ_FIRST = Number(process.env.CHAINLAB_FUZZ_FIRST ?? 1);
 export const FUZZ_COUNT = Number(process.env.CHAINLAB_FUZZ_COUNT ?? 200);
 export const cases: AsmCase[] = [];
@@ -192,6 +240,7 @@ for (let s = FUZZ_FIRST; s < FUZZ_FIRST + FUZZ_COUNT; s++) cases.push({ name: `v
 for (let s = FUZZ_FIRST; s < FUZZ_FIRST + FUZZ_COUNT / 2; s++) cases.push({ name: `stack_${s}`, rule: 'fuzz_stack', progType: XDP, maps: [M.array('v64', 64, 1)], prog: program(...genStack(s)) });
 for (let s = FUZZ_FIRST; s < FUZZ_FIRST + FUZZ_COUNT / 2; s++) cases.push({ name: `link_${s}`, rule: 'fuzz_link', progType: XDP, maps: [M.array('v64', 64, 1)], prog: program(...genLink(s)) });
 for (let s = FUZZ_FIRST; s < FUZZ_FIRST + FUZZ_COUNT / 2; s++) cases.push({ name: `ext_${s}`, rule: 'fuzz_ext', progType: XDP, maps: [M.array('v64', 64, 1)], prog: program(...genExt(s)) });
+for (let s = FUZZ_FIRST; s < FUZZ_FIRST + FUZZ_COUNT / 4; s++) cases.push({ name: `loop_${s}`, rule: 'fuzz_loop', progType: XDP, maps: [M.array('v64', 64, 1)], prog: program(...genLoop(s)) });
 /** Seeds that once showed a disagreement with the kernel (bounds contradictions, self-compares, sign-crossing s32 ranges). */
 const REGRESSIONS = [1731, 3254, 10653, 13501, 15922, 22979, 27226, 50371];
 if (FUZZ_FIRST === 1) for (const s of REGRESSIONS.filter((x) => x >= FUZZ_COUNT)) cases.push({ name: `value_${s}`, rule: 'fuzz_bounds', progType: XDP, maps: [M.array('v64', 64, 1)], prog: program(...gen(s)) });
