@@ -175,7 +175,9 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
   });
 
   it.each(readdirSync('scenarios').filter((x) => x.endsWith('.yaml')).sort())('every bundled scenario draws without errors: %s', async (file) => {
-    const session = await Session.create(loadScenarioFile(`scenarios/${file}`), { play: true, speed: 200_000, wallMs: () => performance.now() });
+    // Paused until the page has drawn: a short replay (pcap-replay's 43 frames) could otherwise
+    // be over before a slow browser connects, leaving no packet to see.
+    const session = await Session.create(loadScenarioFile(`scenarios/${file}`), { play: false, speed: 200_000, wallMs: () => performance.now() });
     const f = await startServer(session, { port: 0 });
     try {
       const topo = await json<TopologyRecord>(f, '/api/topology');
@@ -184,6 +186,7 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await page.waitForSelector(`g.device >> nth=${devices.length - 1}`);
       expect(await page.locator('g.device').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(devices);
       expect(await page.locator('g.link').count()).toBe(topo.links.length);
+      await page.click('#play');
       await page.waitForSelector('circle.packet');
       await page.screenshot({ path: `${SHOTS}/viewer-${file.replace(/\.yaml$/, '')}.png` });
       expect(errors).toEqual([]);
