@@ -65,10 +65,19 @@ static int load(int prog_type, int attach_type, const char *license, int log_lev
 	po.expected_attach_type = attach_type;
 	po.log_buf = log;
 	po.log_size = LOG_SIZE;
-	po.log_level = log_level;
+	/* By default ask for statistics only, and for the instruction log only when the
+	 * program is refused: the log of a long accepted exploration costs more than the
+	 * verification itself. */
+	po.log_level = log_level == 5 ? 4 : log_level;
 	log[0] = 0;
 	int fd = bpf_prog_load(prog_type, "kcase", license, (struct bpf_insn *)code, nbytes / 8, &po);
 	int err = fd < 0 ? errno : 0;
+	if (fd < 0 && po.log_level != (__u32)log_level) {
+		po.log_level = log_level;
+		log[0] = 0;
+		fd = bpf_prog_load(prog_type, "kcase", license, (struct bpf_insn *)code, nbytes / 8, &po);
+		err = fd < 0 ? errno : 0;
+	}
 	if (fd < 0 && err == ENOSPC) {
 		/* The log did not fit: ask again without a log for the verdict alone. */
 		LIBBPF_OPTS(bpf_prog_load_opts, p0);
