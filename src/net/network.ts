@@ -11,6 +11,7 @@ import type { LiveProgram } from '../ebpf/runtime/runtime.ts';
 import { Runtime } from '../ebpf/runtime/runtime.ts';
 import type { Simulator } from '../sim/index.ts';
 import { TraceBus } from '../trace/bus.ts';
+import { LatencyRecorder, RecentWindow } from '../trace/latency.ts';
 import type { Hook } from '../trace/records.ts';
 import { Bridge } from './bridge.ts';
 import { begin, Cpu, end, type Exec } from './cpu.ts';
@@ -94,10 +95,12 @@ export class Network {
   readonly links: Link[] = [];
   /** CPU that TX completions are charged to (not modelled: drivers clean TX rings in NAPI too). */
   readonly txCpu = new Cpu(-1);
-  /** Latencies (ns) of delivered packets, in delivery order. */
-  readonly latencies: number[] = [];
+  /** Latencies (ns) of packets that finished (delivered or left the network), in bounded memory. */
+  readonly latency = new LatencyRecorder();
+  /** The same latencies, the most recent ones in finishing order (for the viewer's live figures). */
+  readonly recent = new RecentWindow();
   /** Latencies of delivered packets by "host/dev|traffic|flow". */
-  readonly latencyBy = new Map<string, number[]>();
+  readonly latencyBy = new Map<string, LatencyRecorder>();
   /** Called for every injected packet (expectations that follow a packet's path use it). */
   onInject: ((skb: Skb) => void) | undefined = undefined;
   /** Packet outcomes by (outcome, host, dev, traffic, flow, reason): device+outcome+reason, then traffic+flow. */
@@ -213,17 +216,20 @@ export class Network {
   /** A frame left a NIC with no link: it left the simulated network. */
   exitNetwork(dev: Netdev, skb: Skb, at: number): void {
     this.counters.add(`${dev.id}/egress_out`, 1);
-    this.latencies.push(at - skb.born);
+    const lat = at - skb.born;
+    this.latency.record(lat);
+    this.recent.push(lat);
     this.record('left', dev, skb);
   }
 
   recordDelivery(dev: Netdev, skb: Skb, at: number): void {
     const lat = Math.round(at) - skb.born;
-    this.latencies.push(lat);
+    this.latency.record(lat);
+    this.recent.push(lat);
     const k = `${dev.id}|${skb.traffic ?? ''}|${skb.flowNow() ?? ''}`;
-    const l = this.latencyBy.get(k);
-    if (l) l.push(lat);
-    else this.latencyBy.set(k, [lat]);
+    let l = this.latencyBy.get(k);
+    if (!l) this.latencyBy.set(k, (l = new LatencyRecorder()));
+    l.record(lat);
     this.record('delivered', dev, skb);
   }
 

@@ -4,7 +4,7 @@
  * `watchExpectations` must be called before the run (paths are recorded as they happen).
  */
 import { bytesToHex, hexToBytes } from '../ebpf/isa/insn.ts';
-import { percentile } from '../trace/histogram.ts';
+import { LatencyRecorder } from '../trace/latency.ts';
 import type { Built } from './build.ts';
 import type { Comparison, Expectation, FlowMatch, PacketMatch } from './model.ts';
 import type { LedgerEntry } from '../net/network.ts';
@@ -133,15 +133,15 @@ function checkOne(b: Built, e: Expectation, path?: { id?: number; hops: string[]
       return res(`dropped${e.reason ? ` for ${e.reason}` : ''} (${matchText(e.match)}) ${cmpText(e.check)}`, cmp(v, e.check), `${v}`);
     }
     case 'latency': {
-      const samples: number[] = [];
+      const all = new LatencyRecorder();
       for (const [k, l] of b.net.latencyBy) {
         const [dev, traffic, flow] = k.split('|');
         const [host, name] = dev.split('/');
-        if (matches({ host, dev: name, traffic: traffic || undefined, flow: flow || undefined }, e.match)) samples.push(...l);
+        if (matches({ host, dev: name, traffic: traffic || undefined, flow: flow || undefined }, e.match)) all.merge(l);
       }
-      samples.sort((a, c) => a - c);
-      const p = percentile(samples, e.percentile);
-      return res(`p${e.percentile} latency (${matchText(e.match)}) <= ${e.maxNs} ns`, p !== undefined && p <= e.maxNs, p === undefined ? 'no delivered packets' : `${p} ns over ${samples.length} packets`);
+      const p = all.percentile(e.percentile);
+      const got = p === undefined ? 'no delivered packets' : `${all.exact ? '' : '≈'}${p} ns over ${all.count} packets${all.exact ? '' : ' (approximate: within 0.05%)'}`;
+      return res(`p${e.percentile} latency (${matchText(e.match)}) <= ${e.maxNs} ns`, p !== undefined && p <= e.maxNs, got);
     }
     case 'path': {
       const got = path?.hops ?? [];

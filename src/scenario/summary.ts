@@ -3,7 +3,8 @@
  * deliveries and throughput, latency percentiles, CPU use per core. Deterministic: every list is
  * sorted, so the same run prints the same summary.
  */
-import { fmtNs, latencySummary } from '../trace/histogram.ts';
+import { fmtNs } from '../trace/histogram.ts';
+import type { LatencyStats } from '../trace/latency.ts';
 import type { Built } from './build.ts';
 
 export interface RunSummary {
@@ -18,7 +19,9 @@ export interface RunSummary {
   drops: { where: string; reason: string; count: number }[];
   delivered: Record<string, number>;
   throughput: { deliveredPps: number };
-  latency: ReturnType<typeof latencySummary>;
+  /** Nearest-rank percentiles of every packet that finished; `approximate` (only present, true) once
+   *  there were too many distinct latencies to keep: then within 0.05% (see trace/latency.ts). */
+  latency: Omit<LatencyStats, 'exact'> & { approximate?: true };
   cpus: { cpu: number; busyNs: number; utilisation: number }[];
 }
 
@@ -67,9 +70,14 @@ export function summarize(b: Built, simulatedNs: number): RunSummary {
     drops,
     delivered: Object.fromEntries(Object.entries(delivered).sort(([a], [x]) => (a < x ? -1 : 1))),
     throughput: { deliveredPps: secs > 0 ? totalDelivered / secs : 0 },
-    latency: latencySummary(b.net.latencies),
+    latency: latencyOf(b),
     cpus: b.net.cpus.map((cpu) => ({ cpu: cpu.id, busyNs: cpu.busyNs, utilisation: simulatedNs > 0 ? cpu.busyNs / simulatedNs : 0 })),
   };
+}
+
+function latencyOf(b: Built): RunSummary['latency'] {
+  const { exact, ...s } = b.net.latency.summary();
+  return exact ? s : { ...s, approximate: true };
 }
 
 const num = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
@@ -104,7 +112,8 @@ export function formatSummary(s: RunSummary): string[] {
   if (s.drops.length > 20) out.push(`  … ${s.drops.length - 20} more reasons (use --json)`);
   out.push('');
   const l = s.latency;
-  out.push(l.count ? `latency (${l.count} packets)  p50 ${fmtNs(l.p50 ?? 0)}  p90 ${fmtNs(l.p90 ?? 0)}  p99 ${fmtNs(l.p99 ?? 0)}  max ${fmtNs(l.max ?? 0)}` : 'latency: no packet reached a host or left the network');
+  const a = l.approximate ? '≈' : '';
+  out.push(l.count ? `latency (${l.count} packets${a ? ', percentiles within 0.05%' : ''})  p50 ${a}${fmtNs(l.p50 ?? 0)}  p90 ${a}${fmtNs(l.p90 ?? 0)}  p99 ${a}${fmtNs(l.p99 ?? 0)}  max ${fmtNs(l.max ?? 0)}` : 'latency: no packet reached a host or left the network');
   out.push('');
   out.push('CPU use');
   for (const c of s.cpus) out.push(`  cpu${c.cpu}  ${(c.utilisation * 100).toFixed(1).padStart(5)}%  busy ${fmtNs(c.busyNs)}`);

@@ -86,7 +86,7 @@ function builtins(reg: Registry, s: MetricsSource): void {
     for (const [name, v] of snapshot()) c.inc({ name }, v);
   });
   gauge(reg, 'chainlab_latency_seconds', `Latency of the last ${LATENCY_WINDOW} packets that finished`, ['quantile'], (g) => {
-    const recent = net.latencies.slice(-LATENCY_WINDOW).sort((a, b) => a - b);
+    const recent = net.recent.last(LATENCY_WINDOW).sort((a, b) => a - b);
     for (const q of [0.5, 0.9, 0.99]) {
       const v = percentile(recent, q * 100);
       if (v !== undefined) g.set({ quantile: String(q) }, v / 1e9);

@@ -55,7 +55,7 @@ export function apiRouter(s: Session): Router {
         else acc.set(k, { host: e.host, dev: e.dev, reason: e.reason ?? 'unknown', count: e.count });
         return acc;
       }, new Map<string, CountersResponse['drops'][number]>());
-    const lat = latencySummary(net.latencies.slice(-10_000));
+    const lat = latencySummary(net.recent.last(10_000));
     return {
       t: now,
       counters: net.counters.snapshot(),

@@ -51,11 +51,13 @@ export class StatsSampler {
       this.lastBusy[i] = c.busyNs;
     });
 
-    const lat = this.net.latencies;
-    if (lat.length > this.latencyIndex) {
-      const s = latencySummary(lat.slice(this.latencyIndex));
-      this.latencyIndex = lat.length;
-      put('lat/count', s.count);
+    // Percentiles over the interval's packets still in the recent window (all of them unless one
+    // interval finished more than its capacity); the count is every packet of the interval.
+    const recent = this.net.recent;
+    if (recent.total > this.latencyIndex) {
+      const s = latencySummary(recent.since(this.latencyIndex));
+      put('lat/count', recent.total - this.latencyIndex);
+      this.latencyIndex = recent.total;
       put('lat/p50', s.p50 ?? 0);
       put('lat/p90', s.p90 ?? 0);
       put('lat/p99', s.p99 ?? 0);

@@ -121,6 +121,7 @@ describe('Controller', () => {
     expect(s.built.sim.now).toBe(3_000_000);
     expect(s.built.net.counters.snapshot()).toEqual(whole.net.counters.snapshot());
     expect([...s.built.net.ledger.values()]).toEqual([...whole.net.ledger.values()]);
-    expect(s.built.net.latencies).toEqual(whole.net.latencies);
+    expect(s.built.net.latency.entries()).toEqual(whole.net.latency.entries());
+    expect(s.built.net.recent.last()).toEqual(whole.net.recent.last());
   });
 });

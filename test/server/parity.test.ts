@@ -23,7 +23,8 @@ describe('a live session runs the scenario chainlab run runs', () => {
     expect(live.built.sim.now).toBe(sc.durationNs);
     expect(live.built.net.counters.snapshot()).toEqual(whole.net.counters.snapshot());
     expect([...live.built.net.ledger.values()]).toEqual([...whole.net.ledger.values()]);
-    expect(live.built.net.latencies).toEqual(whole.net.latencies);
+    expect(live.built.net.latency.entries()).toEqual(whole.net.latency.entries());
+    expect(live.built.net.recent.last()).toEqual(whole.net.recent.last());
     expect(live.traffic.list(live.built.sent()).map((t) => t.sent)).toEqual(sc.traffic.map((t) => whole.sent()[t.name]));
   });
 });
