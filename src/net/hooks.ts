@@ -15,7 +15,7 @@ import { RunEnv } from '../ebpf/runtime/run-env.ts';
 import type { Host as HostPort } from '../ebpf/runtime/host.ts';
 import type { LiveProgram, Runtime } from '../ebpf/runtime/runtime.ts';
 import { resetSkbState } from '../ebpf/helpers/index.ts';
-import type { VmError } from '../ebpf/vm/engine.ts';
+import type { RunResult, VmError } from '../ebpf/vm/engine.ts';
 import type { ProgStep } from '../trace/records.ts';
 import type { CostProfile } from '../cost/profile.ts';
 import type { Skb } from './skb.ts';
@@ -29,7 +29,7 @@ const SKB_HEADROOM = 66;
 export interface ProgOutcome {
   /** r0 as the hook reads it (signed 32-bit for tc, unsigned for XDP). */
   verdict: number;
-  steps: ProgStep[];
+  readonly steps: ProgStep[];
   /** CPU time of the run: entry + instructions + helper calls. */
   cost: number;
   redirect?: RedirectTarget;
@@ -51,19 +51,30 @@ function lineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
   return s;
 }
 
+/** A program run as the hook sees it; the trace's per-program steps are built only when read. */
+class RunOutcome implements ProgOutcome {
+  private stepList?: ProgStep[];
+  constructor(
+    readonly verdict: number,
+    readonly cost: number,
+    readonly redirect: RedirectTarget | undefined,
+    readonly clones: ClonedPacket[],
+    readonly printk: string[],
+    readonly error: VmError | undefined,
+    private readonly prog: LiveProgram,
+    private readonly run: RunResult,
+  ) {}
+  get steps(): ProgStep[] {
+    const prog = this.prog;
+    return (this.stepList ??= this.run.steps.map((s) => ({ prog: s.name, insns: s.insns, line: lineOf(prog.object.programs.get(s.name) ?? prog, s.exitPc) })));
+  }
+}
+
 function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
   const r = prog.run(env, args);
-  const steps: ProgStep[] = r.steps.map((s) => ({ prog: s.name, insns: s.insns, line: lineOf(prog.object.programs.get(s.name) ?? prog, s.exitPc) }));
   const lo = r.r0Lo ?? Number(BigInt.asIntN(32, r.r0 ?? 0n));
-  return {
-    verdict: signed ? lo : lo >>> 0,
-    steps,
-    cost: costs.progEntryNs * (1 + r.tailCalls) + r.insns * costs.insnNs + r.helperCalls * costs.helperCallNs,
-    redirect: env.redirect,
-    clones: env.clones,
-    printk: env.printk,
-    error: r.error,
-  };
+  const cost = costs.progEntryNs * (1 + r.tailCalls) + r.insns * costs.insnNs + r.helperCalls * costs.helperCallNs;
+  return new RunOutcome(signed ? lo : lo >>> 0, cost, env.redirect, env.clones, env.printk, r.error, prog, r);
 }
 
 /**
@@ -114,12 +125,24 @@ export function runXdp(
   const { pkt, ctx } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
   const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
   const out = outcome(prog, env, costs, [ctx.addr], false);
-  skb.data = pkt.bytes().slice();
-  skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
+  copyBack(pkt, skb);
   return out;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The program's packet becomes the skb's, copied only if the run may have changed it. */
+function copyBack(pkt: PacketBuf, skb: Skb): void {
+  if (!pkt.changedSinceReset()) return;
+  skb.data = pkt.bytes().slice();
+  skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
+}
+
+/** Whether a program left anything in __sk_buff.cb[] (zeroed at reset), without a view per packet. */
+function cbWritten(b: Uint8Array): boolean {
+  for (let i = SKB.cb; i < SKB.cb + 20; i++) if (b[i] !== 0) return true;
+  return false;
+}
 
 /** Run a tc (SCHED_CLS, direct-action) program on the skb; skb fields the program may write are copied back. */
 export function runTc(
@@ -152,20 +175,20 @@ export function runTc(
       v.setUint32(SKB.vlan_tci, skb.vlan.tci, true);
       v.setUint32(SKB.vlan_proto, ((skb.vlan.proto & 0xff) << 8) | (skb.vlan.proto >> 8), true);
     }
-    ctx.bytes.set(skb.cb, SKB.cb);
+    if (skb.hasCb) ctx.bytes.set(skb.cb, SKB.cb);
     if (skb.tstamp !== 0n) v.setBigUint64(SKB.tstamp, skb.tstamp, true);
     const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
     const out = outcome(prog, env, costs, [ctx.addr], true);
-    skb.data = pkt.bytes().slice();
-    skb.meta = pkt.metaLen ? pkt.meta().slice() : EMPTY;
+    copyBack(pkt, skb);
     skb.mark = v.getUint32(SKB.mark, true);
     skb.priority = v.getUint32(SKB.priority, true);
     skb.queueMapping = v.getUint32(SKB.queue_mapping, true);
     skb.tcIndex = v.getUint32(SKB.tc_index, true);
     skb.tcClassid = v.getUint32(SKB.tc_classid, true);
     skb.hash = v.getUint32(SKB.hash, true);
-    skb.tstamp = v.getBigUint64(SKB.tstamp, true);
-    if (ctx.bytes.subarray(SKB.cb, SKB.cb + 20).some((b) => b !== 0) || skb.hasCb) skb.cb.set(ctx.bytes.subarray(SKB.cb, SKB.cb + 20));
+    // No BigInt for the usual zero timestamp.
+    skb.tstamp = v.getUint32(SKB.tstamp, true) === 0 && v.getUint32(SKB.tstamp + 4, true) === 0 ? 0n : v.getBigUint64(SKB.tstamp, true);
+    if (skb.hasCb || cbWritten(ctx.bytes)) skb.cb.set(ctx.bytes.subarray(SKB.cb, SKB.cb + 20));
     skb.vlan = v.getUint32(SKB.vlan_present, true) ? { tci: v.getUint32(SKB.vlan_tci, true), proto: ((v.getUint32(SKB.vlan_proto, true) & 0xff) << 8) | (v.getUint32(SKB.vlan_proto, true) >> 8) } : undefined;
     return out;
   }

@@ -32,6 +32,16 @@ export class PacketBuf {
   /** Frame end: data_end may not pass it (tailroom keeps skb_shared_info). */
   hardEnd: number;
   readonly region: Region;
+  /**
+   * A helper reached the packet (see helpers/context.ts): it may have written bytes without the
+   * memory model seeing it, so the packet counts as changed.
+   */
+  touched = false;
+  /** Buffer and offsets as reset() laid them, to tell whether a run changed the packet. */
+  private resetBuf?: Uint8Array;
+  private resetMeta = 0;
+  private resetData = 0;
+  private resetEnd = 0;
 
   constructor(
     readonly mem: Memory,
@@ -69,6 +79,28 @@ export class PacketBuf {
     this.data = headroom;
     this.dataEnd = headroom + payload.length;
     this.sync();
+    this.region.dirty = false;
+    this.touched = false;
+    this.resetBuf = this.buf;
+    this.resetMeta = this.dataMeta;
+    this.resetData = this.data;
+    this.resetEnd = this.dataEnd;
+  }
+
+  /**
+   * Whether anything may have changed the packet or its metadata since reset(): a store into the
+   * region, a helper that reached the packet, or moved pointers. Conservative: a helper that
+   * only read the packet counts as a change (the caller then copies, which is always correct).
+   */
+  changedSinceReset(): boolean {
+    return (
+      this.region.dirty ||
+      this.touched ||
+      this.buf !== this.resetBuf ||
+      this.dataMeta !== this.resetMeta ||
+      this.data !== this.resetData ||
+      this.dataEnd !== this.resetEnd
+    );
   }
 
   /** XDP frames have room for an xdp_frame in the headroom; skbs start at 0. */

@@ -50,6 +50,8 @@ export function mapArgOf<T extends BpfMap>(c: HelperContext, i: number, helper: 
 export function skbOf(c: HelperContext, helper: string): SkbCtx {
   const skb = envOf(c).skb;
   if (skb === undefined) throw new HelperError(`${helper}: the program has no __sk_buff context (program type ${envOf(c).progType})`);
+  // The helper may write the packet directly: the datapath must copy it back (PacketBuf.changedSinceReset).
+  skb.pkt.touched = true;
   return skb;
 }
 
@@ -58,6 +60,7 @@ export function xdpPkt(c: HelperContext, helper: string): PacketBuf {
   const env = envOf(c);
   const pkt = env.xdp?.pkt ?? (env.skb === undefined ? env.pkt : undefined);
   if (pkt === undefined) throw new HelperError(`${helper}: the program has no xdp_md context (program type ${env.progType})`);
+  pkt.touched = true;
   return pkt;
 }
 

@@ -5,13 +5,18 @@
  * the work and returns the kernel's codes; helpers read the key and value through the checked
  * memory model, exactly `key_size` and `value_size` bytes as the verifier sized them.
  */
-import type { HelperContext, HelperFn } from '../vm/engine.ts';
+import type { HelperContext, HelperFn, HelperResult } from '../vm/engine.ts';
 import { QueueStackMap } from '../maps/index.ts';
 import { envOf, HelperError, mapArg, mapArgOf, readArgBytes, u32 } from './context.ts';
 import { EINVAL } from './errno.ts';
 
-function lookup(c: HelperContext): bigint {
+function lookup(c: HelperContext): HelperResult {
   const map = mapArg(c, 1, 'bpf_map_lookup_elem');
+  if (map.lookupElemRegion !== undefined) {
+    // The per-packet path: the key is read in place (not kept) and the pointer set without a BigInt.
+    const r = map.lookupElemRegion(c.mem.readHiLo(c.argHi(2), c.argLo(2), map.def.keySize), envOf(c).cpu);
+    return c.setR0(0, r === undefined ? 0 : r.tag);
+  }
   return map.lookupElemAddr(readArgBytes(c, 2, map.def.keySize), envOf(c).cpu);
 }
 

@@ -70,10 +70,15 @@ export class ArrayMap extends BaseMap {
   // ---- program side ----
 
   override lookupElemAddr(key: Uint8Array, cpu: number): bigint {
+    const r = this.lookupElemRegion(key, cpu);
+    return r === undefined ? 0n : Memory.addr(r, 0);
+  }
+
+  lookupElemRegion(key: Uint8Array, cpu: number): Region | undefined {
     const index = u32Key(key);
     const copy = this.percpu ? cpu : 0;
-    if (index >= this.def.maxEntries || copy >= this.data.length) return 0n;
-    return Memory.addr(this.elemRegion(copy, index), 0);
+    if (index >= this.def.maxEntries || copy >= this.data.length) return undefined;
+    return this.elemRegion(copy, index);
   }
 
   /** array_map_update_elem(): a per-CPU array updated by a program changes only that CPU. */

@@ -214,4 +214,15 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** A Map key for a byte string. */
-export const keyString = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
+/** A key's bytes as a latin1 string (one char per byte), the index key of hash tables. */
+export function keyString(b: Uint8Array): string {
+  const n = b.length;
+  // Short keys (the common u32, 5-tuple and MAC keys) are built directly: creating a Buffer
+  // over them costs more than the characters themselves.
+  if (n <= 16) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
+    return s;
+  }
+  return Buffer.from(b.buffer, b.byteOffset, n).toString('latin1');
+}

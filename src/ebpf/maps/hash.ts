@@ -68,9 +68,13 @@ export class HashMap extends BaseMap {
   // ---- program side ----
 
   override lookupElemAddr(key: Uint8Array, cpu: number): bigint {
-    const e = this.progLookup(key);
-    const r = e === undefined ? undefined : e.values[this.percpu ? cpu : 0];
+    const r = this.lookupElemRegion(key, cpu);
     return r === undefined ? 0n : Memory.addr(r, 0);
+  }
+
+  lookupElemRegion(key: Uint8Array, cpu: number): Region | undefined {
+    const e = this.progLookup(key);
+    return e === undefined ? undefined : e.values[this.percpu ? cpu : 0];
   }
 
   override updateElem(key: Uint8Array, value: Uint8Array, flags: bigint, cpu: number): number {

@@ -90,6 +90,12 @@ export interface BpfMap {
   // Program side: what helpers call. `cpu` is the simulated CPU running the program.
   /** bpf_map_lookup_elem: address of the value, 0n when absent. */
   lookupElemAddr(key: Uint8Array, cpu: number): bigint;
+  /**
+   * The same lookup for maps whose values are whole regions (arrays, hashes): the value's region
+   * (its address is offset 0), undefined when absent. `key` may be a view of program memory and
+   * is not kept. Lets the helper return the pointer without a BigInt.
+   */
+  lookupElemRegion?(key: Uint8Array, cpu: number): Region | undefined;
   /** bpf_map_update_elem: 0 or a negative errno. */
   updateElem(key: Uint8Array, value: Uint8Array, flags: bigint, cpu: number): number;
   /** bpf_map_delete_elem: 0 or a negative errno. */

@@ -37,7 +37,15 @@ export interface HelperContext {
   readonly env: unknown;
   /** Call the bpf-to-bpf function at slot `pc` with up to 5 arguments (bpf_loop callbacks); returns its r0. */
   callFunction(pc: number, args: readonly bigint[]): bigint;
+  /**
+   * Set r0 from its 32-bit halves and return what the helper must return: the fast way to hand
+   * back a pointer (a map value's address) without building a BigInt on every lookup.
+   */
+  setR0(lo: number, hi: number): typeof R0_SET;
 }
+
+/** What a helper returns after HelperContext.setR0: r0 is already in place. */
+export const R0_SET: unique symbol = Symbol('r0 set');
 
 /** Returned by bpf_tail_call on success: the engine continues in `target` and never returns to the caller. */
 export class TailCall {
@@ -49,7 +57,7 @@ export class Unwind {
   constructor(readonly r0: bigint) {}
 }
 
-export type HelperResult = number | bigint | TailCall | Unwind;
+export type HelperResult = number | bigint | TailCall | Unwind | typeof R0_SET;
 export type HelperFn = (c: HelperContext) => HelperResult;
 /** Helpers by kernel id. */
 export type HelperTable = ReadonlyMap<number, HelperFn>;

@@ -185,10 +185,10 @@ function memOp(o: OpSpec): string {
       return `{ ${DS} ${addr('s', w, false)} ${LOADSX[w]} break; }`;
     case 'st':
       return `{ ${D} ${addr('d', w, true)} const vl = I[p + 2], vh = vl >> 31;
-        if (r.special === undefined || !specialStore(r, a, ${w}, vl, vh)) { ${store(w, 'vl', 'vh')} } break; }`;
+        if (r.special === undefined || !specialStore(r, a, ${w}, vl, vh)) { ${store(w, 'vl', 'vh')} r.dirty = true; } break; }`;
     case 'stx':
       return `{ ${DS} ${addr('d', w, true)} const vl = lo[s], vh = hi[s];
-        if (r.special === undefined || !specialStore(r, a, ${w}, vl, vh)) { ${store(w, 'vl', 'vh')} } break; }`;
+        if (r.special === undefined || !specialStore(r, a, ${w}, vl, vh)) { ${store(w, 'vl', 'vh')} r.dirty = true; } break; }`;
     case 'atomic':
       return atomic(o);
   }
@@ -197,7 +197,7 @@ function memOp(o: OpSpec): string {
 
 function atomic(o: OpSpec): string {
   const w = o.width;
-  const pre = `${DS} ${addr('d', w, true)} if (!r.readable) fault(st, p, hi[d], a, ${w}, false);`;
+  const pre = `${DS} ${addr('d', w, true)} if (!r.readable) fault(st, p, hi[d], a, ${w}, false); r.dirty = true;`;
   const base = o.op & ~BPF_FETCH;
   const fetch = (o.op & BPF_FETCH) !== 0;
   if (w === 4) {

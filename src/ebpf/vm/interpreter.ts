@@ -13,6 +13,7 @@ import {
   MAX_BPF_STACK,
   MAX_CALL_FRAMES,
   type ProgramImage,
+  R0_SET,
   type RunOptions,
   type RunResult,
   TailCall,
@@ -139,6 +140,7 @@ function callHelper(st: ExecState, pc: number, id: number): number {
     setInt(st, 0, res);
     return 0;
   }
+  if (res === R0_SET) return 0;
   if (typeof res === 'bigint') {
     // Addresses and counts are non-negative and below 2^64: no asUintN needed (fromBig handles the rest).
     if (res >= 0n && res <= 0xffff_ffff_ffff_ffffn) {
@@ -194,30 +196,41 @@ function specialLoad(st: ExecState, r: Region, a: number, size: number, d: numbe
 
 type ExecFn = (st: ExecState) => void;
 
-/** A finished run; r0 becomes a BigInt only when asked (hooks read r0Lo). */
+const NO_STEPS: readonly { name: string; insns: number }[] = Object.freeze([]);
+
+/**
+ * A finished run; r0 becomes a BigInt, and the per-program steps an array, only when asked: the
+ * datapath reads r0Lo and the counts on every packet but the steps only when it traces.
+ */
 class Finished implements RunResult {
+  private stepList?: { name: string; insns: number; exitPc?: number }[];
   constructor(
     readonly r0Lo: number,
     private readonly r0Hi: number,
     readonly insns: number,
     readonly tailCalls: number,
     readonly helperCalls: number,
-    readonly steps: { name: string; insns: number; exitPc?: number }[],
+    private readonly handOffs: readonly { name: string; insns: number }[],
+    private readonly lastName: string,
+    private readonly exitPc: number,
   ) {}
   get r0(): bigint {
     return toU64(this.r0Lo, this.r0Hi);
   }
+  get steps(): { name: string; insns: number; exitPc?: number }[] {
+    return (this.stepList ??= runSteps(this.handOffs, this.lastName, this.insns, this.exitPc));
+  }
 }
 
 /** Per-program instruction counts of a run: the tail-call hand-offs, then the program that exited. */
-function runSteps(st: ExecState, exitPc: number | undefined): { name: string; insns: number; exitPc?: number }[] {
+function runSteps(handOffs: readonly { name: string; insns: number }[], lastName: string, n: number, exitPc: number | undefined): { name: string; insns: number; exitPc?: number }[] {
   const out: { name: string; insns: number; exitPc?: number }[] = [];
   let prev = 0;
-  for (const s of st.steps) {
+  for (const s of handOffs) {
     out.push({ name: s.name, insns: s.insns - prev });
     prev = s.insns;
   }
-  out.push({ name: st.prog.image.name, insns: st.n - prev, exitPc });
+  out.push({ name: lastName, insns: n - prev, exitPc });
   return out;
 }
 
@@ -288,6 +301,11 @@ class HelperCtx implements HelperContext {
   get tailCalls(): number {
     return this.st.tailCalls;
   }
+  setR0(lo: number, hi: number): typeof R0_SET {
+    this.st.lo[0] = lo | 0;
+    this.st.hi[0] = hi | 0;
+    return R0_SET;
+  }
   callFunction(pc: number, args: readonly bigint[]): bigint {
     const st = this.st;
     const saved = { I: st.I, p: st.p, base: st.base, prog: st.prog, callPc: st.callPc };
@@ -347,8 +365,13 @@ export class InterpretedProgram implements LoadedProgram {
 
   run(opts: RunOptions = {}): RunResult {
     const st = this.state();
-    st.lo.fill(0);
-    st.hi.fill(0);
+    // A loop, not fill(): for 11 registers the builtin's call costs more than the stores.
+    const lo = st.lo;
+    const hi = st.hi;
+    for (let i = 0; i < 11; i++) {
+      lo[i] = 0;
+      hi[i] = 0;
+    }
     const args = opts.args ?? [];
     for (let i = 0; i < 5 && i < args.length; i++) {
       const a = args[i];
@@ -387,12 +410,13 @@ export class InterpretedProgram implements LoadedProgram {
     st.env = opts.env;
     try {
       exec(st);
-      return new Finished(st.lo[0], st.hi[0], st.n, st.tailCalls, st.helperCalls, runSteps(st, st.exitP >> 2));
+      // The hand-off list is handed over (a run that tail-called starts the next one with a new list).
+      return new Finished(st.lo[0], st.hi[0], st.n, st.tailCalls, st.helperCalls, st.steps.length ? st.steps : NO_STEPS, st.prog.image.name, st.exitP >> 2);
     } catch (e) {
       const err = e instanceof VmError ? e : new VmError('helper', st.p >> 2, `internal error: ${(e as Error)?.message ?? String(e)}`);
       const line = st.prog.image.lineOf?.(err.pc);
       const withLine = line && !err.line ? new VmError(err.kind, err.pc, `${err.detail} in '${st.prog.image.name}'`, line) : err;
-      return { insns: st.n, tailCalls: st.tailCalls, helperCalls: st.helperCalls, steps: runSteps(st, undefined), error: withLine };
+      return { insns: st.n, tailCalls: st.tailCalls, helperCalls: st.helperCalls, steps: runSteps(st.steps, st.prog.image.name, st.n, undefined), error: withLine };
     } finally {
       st.env = undefined;
       this.idle = st;

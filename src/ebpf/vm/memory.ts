@@ -36,6 +36,11 @@ export interface Region {
   owner?: unknown;
   /** Cached address of offset 0 (see Memory.addr). */
   addr0?: bigint;
+  /**
+   * Set by every write into the region (engine stores and atomics, Memory.writable); cleared by
+   * its owner. Lets the datapath skip copying a packet back when the program did not write it.
+   */
+  dirty: boolean;
 }
 
 /** First region tag. Chosen so that no region address is 0 (NULL) or a small integer. */
@@ -75,6 +80,7 @@ export class Memory {
       writable: opts.writable ?? true,
       special: opts.special,
       owner: opts.owner,
+      dirty: false,
     };
     this.regions[idx] = r;
     return r;
@@ -137,6 +143,7 @@ export class Memory {
   /** A checked writable view of program memory. */
   writable(addr: bigint, len: number): Uint8Array {
     const { region, off } = this.resolve(Number(addr >> 32n) | 0, Number(addr & 0xffff_ffffn) | 0, len, true);
+    region.dirty = true;
     return region.bytes.subarray(off, off + len);
   }
 

@@ -9,7 +9,8 @@ import { kernelHelpers } from '../../../src/ebpf/helpers/index.ts';
 import { createMap, mapFromHandle, type BpfMap, type MapDef } from '../../../src/ebpf/maps/index.ts';
 import type { ProgEnv } from '../../../src/ebpf/runtime/env.ts';
 import { StandaloneHost, type Host } from '../../../src/ebpf/runtime/host.ts';
-import type { HelperContext, HelperResult, LoadedProgram } from '../../../src/ebpf/vm/engine.ts';
+import { type HelperContext, type HelperResult, type LoadedProgram, R0_SET } from '../../../src/ebpf/vm/engine.ts';
+import { toU64 } from '../../../src/ebpf/vm/int64.ts';
 import { Memory, type Region } from '../../../src/ebpf/vm/memory.ts';
 
 const HELPERS = kernelHelpers();
@@ -38,6 +39,12 @@ export class FakeCall implements HelperContext {
   callFunction(pc: number, args: readonly bigint[]): bigint {
     if (!this.fn) throw new Error('no callback in this test');
     return this.fn(pc, args);
+  }
+  /** r0 as a helper set it through setR0. */
+  r0?: bigint;
+  setR0(lo: number, hi: number): typeof R0_SET {
+    this.r0 = toU64(lo | 0, hi | 0);
+    return R0_SET;
   }
 }
 
@@ -137,7 +144,10 @@ export class TestRun {
   call(id: number, ...args: Arg[]): HelperResult {
     const fn = HELPERS.get(id);
     if (!fn) throw new Error(`helper ${id} not implemented`);
-    return fn(this.ctx(...args));
+    const c = this.ctx(...args);
+    const r = fn(c);
+    // A helper that set r0 itself gives the test the same value a BigInt return would have.
+    return r === R0_SET ? (c.r0 as bigint) : r;
   }
 
   /** Call a helper that returns a number or bigint and give it as a signed 64-bit number. */
