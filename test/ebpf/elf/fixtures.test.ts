@@ -61,6 +61,7 @@ const EXPECTED: Record<string, Expect> = {
       ['xdp_cpumap', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_tx_swap', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_pass', 'xdp', XDP, 'BPF_XDP'],
+      ['xdp_drop', 'xdp', XDP, 'BPF_XDP'],
       ['tc_redirect', 'tc', CLS],
     ],
     maps: [
