@@ -197,6 +197,7 @@ function specialLoad(st: ExecState, r: Region, a: number, size: number, d: numbe
 type ExecFn = (st: ExecState) => void;
 
 const NO_STEPS: readonly { name: string; insns: number }[] = Object.freeze([]);
+const NO_ARGS: readonly bigint[] = Object.freeze([]);
 
 /**
  * A finished run; r0 becomes a BigInt, and the per-program steps an array, only when asked: the
@@ -329,9 +330,8 @@ class HelperCtx implements HelperContext {
 export class InterpretedProgram implements LoadedProgram {
   readonly I: Int32Array;
   private idle: ExecState | undefined;
-  private lastArg: bigint | undefined;
-  private lastLo = 0;
-  private lastHi = 0;
+  private readonly argVals: (bigint | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
+  private readonly argHalves = new Int32Array(10);
 
   constructor(
     readonly image: ProgramImage,
@@ -372,25 +372,26 @@ export class InterpretedProgram implements LoadedProgram {
       lo[i] = 0;
       hi[i] = 0;
     }
-    const args = opts.args ?? [];
+    const args = opts.args ?? NO_ARGS;
+    const vals = this.argVals;
+    const halves = this.argHalves;
     for (let i = 0; i < 5 && i < args.length; i++) {
       const a = args[i];
-      // The context pointer is the same run after run: remember its halves.
-      if (i === 0 && a === this.lastArg) {
-        st.lo[1] = this.lastLo;
-        st.hi[1] = this.lastHi;
-        continue;
+      // Arguments (the context pointer) repeat run after run: BigInt equality is cheaper than the split.
+      if (a !== vals[i]) {
+        vals[i] = a;
+        halves[2 * i] = Number(a & 0xffff_ffffn) | 0;
+        halves[2 * i + 1] = Number((a >> 32n) & 0xffff_ffffn) | 0;
       }
-      st.lo[i + 1] = Number(a & 0xffff_ffffn) | 0;
-      st.hi[i + 1] = Number((a >> 32n) & 0xffff_ffffn) | 0;
-      if (i === 0) {
-        this.lastArg = a;
-        this.lastLo = st.lo[1];
-        this.lastHi = st.hi[1];
-      }
+      lo[i + 1] = halves[2 * i];
+      hi[i + 1] = halves[2 * i + 1];
     }
-    // Zero only the frames the previous run used: a fresh stack per run keeps runs independent.
-    st.stack.bytes.fill(0, STACK_SIZE - MAX_BPF_STACK * (st.maxDepth + 1));
+    // Zero the frames the previous run used, if anything wrote to the stack (every store marks
+    // the region dirty): a fresh stack per run keeps runs independent.
+    if (st.stack.dirty) {
+      st.stack.bytes.fill(0, STACK_SIZE - MAX_BPF_STACK * (st.maxDepth + 1));
+      st.stack.dirty = false;
+    }
     st.maxDepth = 0;
     st.stack.start = STACK_SIZE - MAX_BPF_STACK;
     st.lo[10] = STACK_SIZE;
@@ -401,7 +402,7 @@ export class InterpretedProgram implements LoadedProgram {
     st.n = 0;
     st.depth = 0;
     st.base = 0;
-    st.frames.length = 0;
+    if (st.frames.length !== 0) st.frames.length = 0;
     st.prog = this;
     st.tailCalls = 0;
     st.helperCalls = 0;
