@@ -4,11 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFigure, runInterpreterBench } from './interpreter.ts';
 import { runDatapathBench } from './datapath.ts';
+import { runMemoryBench } from './memory.ts';
 import { runQdiscBench } from './qdisc.ts';
 import { runSimBench } from './sim.ts';
 import { runVerifierBench } from './verifier.ts';
 
-const figs: BenchFigure[] = [...runInterpreterBench(), ...runSimBench(), ...runQdiscBench(), ...runDatapathBench(), ...runVerifierBench()];
+const figs: BenchFigure[] = [...runInterpreterBench(), ...runSimBench(), ...runQdiscBench(), ...runDatapathBench(), ...runMemoryBench(), ...runVerifierBench()];
 const out: Record<string, { value: number; unit: string }> = {};
 console.log('benchmark'.padEnd(32) + 'median'.padStart(16) + '  unit');
 for (const f of figs) {
