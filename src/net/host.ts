@@ -210,7 +210,7 @@ export class Host {
     d.set(mac, 0);
     d.set(out.mac, 6);
     this.count('forwarded');
-    dev.hop(x, skb, 'forward', { verdict: `to ${out.name} via ${formatIp(nh)}` });
+    if (this.net.observed) dev.hop(x, skb, 'forward', { verdict: `to ${out.name} via ${formatIp(nh)}` });
     out.xmit(x, skb);
   }
 
@@ -219,7 +219,7 @@ export class Host {
     x.t += this.net.costs.localDeliverNs;
     this.count('delivered');
     this.count(DELIVERED[what] ?? `delivered/${what}`);
-    dev.hop(x, skb, 'local', { verdict: `deliver ${what}` });
+    if (this.net.observed) dev.hop(x, skb, 'local', { verdict: `deliver ${what}` });
     this.net.recordDelivery(dev, skb, x.t);
   }
 
@@ -237,11 +237,11 @@ export class Host {
     const known = fdb.get(dst);
     const ports = br.ports().filter((d) => d !== port);
     if (known && known !== port) {
-      port.hop(x, skb, 'forward', { verdict: `bridge ${br.name} to ${known.name}` });
+      if (this.net.observed) port.hop(x, skb, 'forward', { verdict: `bridge ${br.name} to ${known.name}` });
       known.xmit(x, skb);
       return;
     }
-    port.hop(x, skb, 'forward', { verdict: `bridge ${br.name} flood` });
+    if (this.net.observed) port.hop(x, skb, 'forward', { verdict: `bridge ${br.name} flood` });
     ports.forEach((p, i) => p.xmit(x, i === ports.length - 1 ? skb : skb.clone(x.t)));
     if (skb.data[0] & 1) this.stackReceive(x, br, skb.clone(x.t), br.pktType(skb));
   }

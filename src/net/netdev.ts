@@ -191,7 +191,7 @@ export abstract class Netdev {
       }
       if (r.map.def.type === 'BPF_MAP_TYPE_XSKMAP') {
         this.count('xsk_rx');
-        this.hop(x, skb, 'xdp-redirect', { verdict: `xsk queue ${r.key}` });
+        if (this.net.observed) this.hop(x, skb, 'xdp-redirect', { verdict: `xsk queue ${r.key}` });
         return;
       }
       const ifindex = typeof t === 'object' && t && 'ifindex' in t ? Number(t.ifindex) : r.key;
@@ -358,7 +358,7 @@ export abstract class Netdev {
     }
     x.t += this.net.costs.qdiscNs;
     const r = q.enqueue(skb as never);
-    this.hop(x, skb, 'qdisc', { verdict: r === 'ok' ? 'enqueue' : 'drop', qlen: q.stats().qlen });
+    if (this.net.observed) this.hop(x, skb, 'qdisc', { verdict: r === 'ok' ? 'enqueue' : 'drop', qlen: q.stats().qlen });
     if (r !== 'ok') return; // counted by the qdisc's drop event (setQdisc)
     this.kickQdisc(x.t);
   }
@@ -421,7 +421,7 @@ export function flushBulk(x: Exec, b: XdpBulk, from: Netdev): void {
   b.dev.count('xdp_xmit_calls');
   const sent = b.dev.xdpXmit(x, frames);
   for (let i = sent; i < frames.length; i++) from.drop(x, frames[i], 'xdp-redirect', 'XDP_XMIT_ERR', `redirect to ${b.dev.id}: ${b.dev.xmitRefusal()}`);
-  for (let i = 0; i < sent; i++) from.hop(x, frames[i], 'xdp-redirect', { verdict: `to ${b.dev.id}` });
+  if (from.net.observed) for (let i = 0; i < sent; i++) from.hop(x, frames[i], 'xdp-redirect', { verdict: `to ${b.dev.id}` });
 }
 
 export { PACKET_HOST, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST };

@@ -105,6 +105,10 @@ export class Network {
   onInject: ((skb: Skb) => void) | undefined = undefined;
   /** Packet outcomes by (outcome, host, dev, traffic, flow, reason): device+outcome+reason, then traffic+flow. */
   private readonly outcomes = new Map<Netdev, Map<string, Map<string, LedgerEntry>>>();
+  /** The same entries by dev → outcome → reason → traffic → flow, for the per-packet lookup. */
+  private readonly ledgerIndex = new Map<Netdev, Map<string, Map<string | undefined, Map<string | undefined, Map<string | undefined, LedgerEntry>>>>>();
+  /** latencyBy's recorders by dev → traffic → flow, for the per-packet lookup. */
+  private readonly latencyIndex = new Map<Netdev, Map<string | undefined, Map<string | undefined, LatencyRecorder>>>();
   /** Packet captures by device id ("host/dev"): called at the hooks they asked for, with the frame. */
   readonly taps = new Map<string, { points: ReadonlySet<TapPoint>; fn: (t: number, frame: Uint8Array, point: TapPoint) => void }[]>();
   private readonly cpumapQueues = new Map<string, CpumapQueue>();
@@ -226,29 +230,49 @@ export class Network {
     const lat = Math.round(at) - skb.born;
     this.latency.record(lat);
     this.recent.push(lat);
-    const k = `${dev.id}|${skb.traffic ?? ''}|${skb.flowNow() ?? ''}`;
-    let l = this.latencyBy.get(k);
-    if (!l) this.latencyBy.set(k, (l = new LatencyRecorder()));
+    const flow = skb.flowNow();
+    const byTraffic = child(this.latencyIndex, dev);
+    const byFlow = child(byTraffic, skb.traffic);
+    let l = byFlow.get(flow);
+    if (l === undefined) {
+      const k = `${dev.id}|${skb.traffic ?? ''}|${flow ?? ''}`;
+      l = this.latencyBy.get(k);
+      if (l === undefined) this.latencyBy.set(k, (l = new LatencyRecorder()));
+      byFlow.set(flow, l);
+    }
     l.record(lat);
     this.record('delivered', dev, skb);
   }
 
   /** Count where a packet ended (aggregated: memory grows with distinct flows, not packets). */
   record(outcome: LedgerEntry['outcome'], dev: Netdev, skb: Skb, reason?: string): void {
+    // The flow as the packet is where it ends (after any NAT or encapsulation on the way).
+    const flow = skb.flowNow();
+    // Per-packet path: nested lookups on shared strings (hashed once), no key built per packet.
+    const byFlow = child(child(child(child(this.ledgerIndex, dev), outcome), reason), skb.traffic);
+    const e = byFlow.get(flow);
+    if (e !== undefined) {
+      e.count++;
+      return;
+    }
     let byDev = this.outcomes.get(dev);
     if (!byDev) this.outcomes.set(dev, (byDev = new Map()));
     const ok = reason === undefined ? outcome : outcome + '|' + reason;
-    let byFlow = byDev.get(ok);
-    if (!byFlow) byDev.set(ok, (byFlow = new Map()));
-    // The flow as the packet is where it ends (after any NAT or encapsulation on the way).
-    const flow = skb.flowNow();
+    let byKey = byDev.get(ok);
+    if (!byKey) byDev.set(ok, (byKey = new Map()));
     const fk = skb.traffic === undefined ? (flow ?? '') : `${skb.traffic}|${flow ?? ''}`;
-    const e = byFlow.get(fk);
-    if (e) e.count++;
-    else byFlow.set(fk, { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow, reason, count: 1 });
+    let entry = byKey.get(fk);
+    if (entry === undefined) byKey.set(fk, (entry = { outcome, host: dev.host.name, dev: dev.name, traffic: skb.traffic, flow, reason, count: 0 }));
+    entry.count++;
+    byFlow.set(flow, entry);
   }
 
   /** Every outcome entry (deterministic order: devices, then outcomes and flows as first seen). */
+  /** Whether anyone watches hops (a trace listener or a capture): hop records are built only then. */
+  get observed(): boolean {
+    return this.trace.on || this.taps.size > 0;
+  }
+
   get ledger(): LedgerEntry[] {
     const out: LedgerEntry[] = [];
     for (const byDev of this.outcomes.values()) for (const byFlow of byDev.values()) for (const e of byFlow.values()) out.push(e);
@@ -278,7 +302,7 @@ export class Network {
     q.frames = [];
     const cpu = this.cpus[q.cpu];
     const at = Math.max(this.sim.now, Math.ceil(x.t));
-    for (const f of frames) q.dev.hop(x, f, 'xdp-redirect', { verdict: `cpumap to cpu ${q.cpu}` });
+    if (this.observed) for (const f of frames) q.dev.hop(x, f, 'xdp-redirect', { verdict: `cpumap to cpu ${q.cpu}` });
     this.sim.scheduleAt(at, () => {
       const y = begin(cpu, this.sim.now);
       const s = y.t;
@@ -334,4 +358,11 @@ export class Network {
     }
     return { hosts, links };
   }
+}
+
+/** The map under key k of a map of maps, created empty on first use. */
+function child<K, C extends Map<unknown, unknown>>(m: Map<K, C>, k: K): C {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = new Map() as C));
+  return v;
 }

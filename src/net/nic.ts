@@ -52,6 +52,8 @@ export class Nic extends Netdev {
   readonly queues: RxQueue[];
   link?: Link;
   private txInFlight = 0;
+  /** devmap bulk queues by target, kept across polls (flushed empty at the end of each). */
+  private readonly bulks = new Map<Netdev, XdpBulk>();
   private wireFreeAt = 0;
 
   constructor(net: Network, host: Host, name: string, ifindex: number, mac: Uint8Array, opts: NicOptions = {}) {
@@ -107,7 +109,7 @@ export class Nic extends Netdev {
     const start = this.net.sim.now;
     const x = begin(q.cpu, start);
     const startT = x.t;
-    const bulks = new Map<Netdev, XdpBulk>();
+    const bulks = this.bulks;
     const c = this.net.costs;
     this.count('napi_polls');
     let done = 0;
@@ -148,7 +150,7 @@ export class Nic extends Netdev {
       this.txInFlight--;
       this.count('tx_packets');
       this.count('tx_bytes', skb.len);
-      this.hop({ cpu: x.cpu, t: doneAt }, skb, hook, { verdict: 'sent', qlen: this.txInFlight });
+      if (this.net.observed) this.hop({ cpu: x.cpu, t: doneAt }, skb, hook, { verdict: 'sent', qlen: this.txInFlight });
       const l = this.link;
       if (l) {
         const peer = l.a === this ? l.b : l.a;

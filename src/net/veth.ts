@@ -26,17 +26,15 @@ const VETH_BUDGET = 64;
 /** ETH_HLEN: pulled by eth_type_trans before an skb reaches the peer's ring. */
 const ETH_HLEN = 14;
 
-/** A ring slot: an skb from veth_xmit, or an xdp_frame from ndo_xdp_xmit (veth_is_xdp_frame). */
-interface RingEntry {
-  skb: Skb;
-  xdpFrame: boolean;
-}
-
 export class Veth extends Netdev {
   readonly kind = 'veth' as const;
   peer!: Veth;
-  private readonly ring: RingEntry[] = [];
+  /** The ptr_ring: skbs, and beside each whether it is an xdp_frame (veth_is_xdp_frame). */
+  private readonly ring: Skb[] = [];
+  private readonly ringXdp: boolean[] = [];
   private scheduled = false;
+  /** devmap bulk queues by target, kept across polls (flushed empty at the end of each). */
+  private readonly bulks = new Map<Netdev, XdpBulk>();
 
   override peerDev(): Netdev {
     return this.peer;
@@ -48,30 +46,37 @@ export class Veth extends Netdev {
   }
 
   /** Queue frames on this device's ring (sent by the peer); false for each that did not fit. */
-  private ringPush(x: Exec, frames: Skb[], xdpFrame: boolean): number {
+  private ringPush(x: Exec, frames: readonly Skb[], xdpFrame: boolean): number {
     let n = 0;
     for (const f of frames) {
-      if (this.ring.length >= VETH_RING_SIZE) break;
-      this.ring.push({ skb: f, xdpFrame });
+      if (!this.ringPushOne(x, f, xdpFrame)) break;
       n++;
     }
-    if (n > 0 && !this.scheduled) {
+    return n;
+  }
+
+  private ringPushOne(x: Exec, skb: Skb, xdpFrame: boolean): boolean {
+    if (this.ring.length >= VETH_RING_SIZE) return false;
+    this.ring.push(skb);
+    this.ringXdp.push(xdpFrame);
+    if (!this.scheduled) {
       this.scheduled = true;
       // napi_schedule on the CPU that transmitted: veth NAPI runs where the sender ran.
       const cpu = x.cpu;
       this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(cpu.id));
     }
-    return n;
+    return true;
   }
 
   private poll(cpuId: number): void {
     const cpu = this.net.cpu(cpuId);
     const x = begin(cpu, this.net.sim.now);
     const startT = x.t;
-    const bulks = new Map<Netdev, XdpBulk>();
+    const bulks = this.bulks;
     let done = 0;
     while (done < VETH_BUDGET && this.ring.length > 0) {
-      const { skb, xdpFrame } = this.ring.shift() as RingEntry;
+      const skb = this.ring.shift() as Skb;
+      const xdpFrame = this.ringXdp.shift() as boolean;
       done++;
       const bytes = xdpFrame ? skb.len : skb.len - ETH_HLEN;
       this.count('rx_packets');
@@ -98,14 +103,14 @@ export class Veth extends Netdev {
       skb.data = skb.withVlanTag();
       skb.vlan = undefined;
     }
-    this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
+    if (this.net.observed) this.hop(x, skb, 'veth-xmit', { verdict: `to ${peer.id}` });
     if (this.net.taps.size > 0) this.net.tap(this, 'tx', skb, x.t);
     if (!peer.up) {
       this.drop(x, skb, 'veth-xmit', 'DEV_READY', 'peer down');
       return;
     }
     if (peer.napiEnabled) {
-      if (peer.ringPush(x, [skb], false) === 0) this.drop(x, skb, 'veth-xmit', 'FULL_RING', `peer ring of ${VETH_RING_SIZE} full`);
+      if (!peer.ringPushOne(x, skb, false)) this.drop(x, skb, 'veth-xmit', 'FULL_RING', `peer ring of ${VETH_RING_SIZE} full`);
       return;
     }
     // netif_rx(): the peer receives on the backlog of this CPU, after the current work.
@@ -129,6 +134,12 @@ export class Veth extends Netdev {
     return this.peer.ringPush(x, frames, true);
   }
 
+  /** XDP_TX on a veth: the frame goes to the peer's ring (veth_xdp_tx). */
+  private bounceToPeer(x: Exec, skb: Skb): boolean {
+    x.t += this.net.costs.vethXmitNs;
+    return this.peer.ringPushOne(x, skb, true);
+  }
+
   /** veth advertises NDO_XMIT only while its peer's NAPI runs (veth_xdp_set / xdp_features). */
   override acceptsXdpFrames(): boolean {
     return this.peer.napiEnabled;
@@ -139,6 +150,6 @@ export class Veth extends Netdev {
   }
 
   protected xdpTx(x: Exec, skb: Skb): void {
-    if (this.xdpXmit(x, [skb]) === 0) this.drop(x, skb, 'xdp-tx', 'XDP_XMIT_ERR', this.xmitRefusal());
+    if (!this.peer.napiEnabled || !this.bounceToPeer(x, skb)) this.drop(x, skb, 'xdp-tx', 'XDP_XMIT_ERR', this.xmitRefusal());
   }
 }
