@@ -33,8 +33,8 @@ export interface ProgOutcome {
   /** CPU time of the run: entry + instructions + helper calls. */
   cost: number;
   redirect?: RedirectTarget;
-  clones: ClonedPacket[];
-  printk: string[];
+  clones: readonly ClonedPacket[];
+  printk: readonly string[];
   error?: VmError;
 }
 
@@ -58,8 +58,8 @@ class RunOutcome implements ProgOutcome {
     readonly verdict: number,
     readonly cost: number,
     readonly redirect: RedirectTarget | undefined,
-    readonly clones: ClonedPacket[],
-    readonly printk: string[],
+    readonly clones: readonly ClonedPacket[],
+    readonly printk: readonly string[],
     readonly error: VmError | undefined,
     private readonly prog: LiveProgram,
     private readonly run: RunResult,
@@ -74,7 +74,7 @@ function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: bigin
   const r = prog.run(env, args);
   const lo = r.r0Lo ?? Number(BigInt.asIntN(32, r.r0 ?? 0n));
   const cost = costs.progEntryNs * (1 + r.tailCalls) + r.insns * costs.insnNs + r.helperCalls * costs.helperCallNs;
-  return new RunOutcome(signed ? lo : lo >>> 0, cost, env.redirect, env.clones, env.printk, r.error, prog, r);
+  return new RunOutcome(signed ? lo : lo >>> 0, cost, env.redirect, env.clonesMade, env.printkLines, r.error, prog, r);
 }
 
 /**

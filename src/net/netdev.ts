@@ -121,7 +121,7 @@ export abstract class Netdev {
       cost: extra.cost !== undefined ? Math.round(extra.cost * 10) / 10 : undefined,
       qlen: extra.qlen,
       len: skb.len,
-      printk: extra.progs?.printk.length ? extra.progs.printk : undefined,
+      printk: extra.progs?.printk.length ? [...extra.progs.printk] : undefined,
     });
   }
 

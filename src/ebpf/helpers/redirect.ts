@@ -25,6 +25,9 @@ export const BPF_F_NEXTHOP = 1 << 3;
 export const BPF_REDIR_NEIGH_SIZE = 20;
 /** XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX: the fallback actions redirect_map's flags may carry. */
 const XDP_ACTION_MASK = 3n;
+/** The same masks as numbers, for the per-packet path. */
+const ACTION_MASK = Number(XDP_ACTION_MASK);
+const F_BROADCAST = Number(BPF_F_BROADCAST);
 
 /** ri->tgt_index as the kernel leaves it: the last ifindex, or the last map key. */
 function lastTargetIndex(env: ProgEnv): number {
@@ -69,15 +72,16 @@ function redirectMap(c: HelperContext): number {
     throw new HelperError(`bpf_redirect_map: map '${map.def.name}' (${map.def.type}) is not a devmap, cpumap or xskmap`);
   }
   const key = u32(c, 2);
-  const flags = c.arg(3);
-  if (flags & ~(XDP_ACTION_MASK | mask)) return XDP_ABORTED;
+  // flags as 32-bit halves (every valid flag is in the low half): no BigInt per packet.
+  const flags = c.argLo(3) >>> 0;
+  if (c.argHi(3) !== 0 || (flags & ~(ACTION_MASK | Number(mask))) !== 0) return XDP_ABORTED;
   const target = map.target(key);
-  const broadcast = (flags & BPF_F_BROADCAST) !== 0n;
+  const broadcast = (flags & F_BROADCAST) !== 0;
   if (target === undefined && !broadcast) {
     env.redirect = { kind: 'ifindex', ifindex: lastTargetIndex(env), flags: 0 };
-    return Number(flags & XDP_ACTION_MASK);
+    return flags & ACTION_MASK;
   }
-  env.redirect = { kind: 'map', map, key, flags: broadcast ? Number(flags) : 0, target };
+  env.redirect = { kind: 'map', map, key, flags: broadcast ? flags : 0, target };
   return XDP_REDIRECT;
 }
 

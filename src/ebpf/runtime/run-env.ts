@@ -13,10 +13,28 @@ import type { ClonedPacket, ProgEnv, RedirectTarget } from './env.ts';
 import type { Host } from './host.ts';
 import type { Runtime } from './runtime.ts';
 
+const NONE: readonly never[] = Object.freeze([]);
+
 export class RunEnv implements ProgEnv {
   redirect?: RedirectTarget;
-  readonly clones: ClonedPacket[] = [];
-  readonly printk: string[] = [];
+  // Created on first use: most runs clone nothing and print nothing, and the datapath makes a
+  // RunEnv for every program run.
+  private clonesList?: ClonedPacket[];
+  private printkList?: string[];
+  get clones(): ClonedPacket[] {
+    return (this.clonesList ??= []);
+  }
+  get printk(): string[] {
+    return (this.printkList ??= []);
+  }
+  /** The clones the run made, without creating a list when it made none. */
+  get clonesMade(): readonly ClonedPacket[] {
+    return this.clonesList ?? NONE;
+  }
+  /** The printk lines of the run, without creating a list when there were none. */
+  get printkLines(): readonly string[] {
+    return this.printkList ?? NONE;
+  }
   constructor(
     readonly rt: Runtime,
     readonly host: Host,

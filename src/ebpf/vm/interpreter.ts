@@ -117,6 +117,12 @@ function popFrame(st: ExecState): void {
 }
 
 function setInt(st: ExecState, d: number, q: number): void {
+  // Helpers mostly return small integers (0, errnos, verdicts): no pair array for those.
+  if (q === (q | 0)) {
+    st.lo[d] = q;
+    st.hi[d] = q >> 31;
+    return;
+  }
   const [l, h] = fromInt(q);
   st.lo[d] = l;
   st.hi[d] = h;
