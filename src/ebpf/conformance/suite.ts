@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { AsmError, assemble } from '../isa/asm.ts';
 import { bytesToHex, decode, encode, hexToBytes, IsaError } from '../isa/insn.ts';
 import { checkStructure, StructureError } from '../verifier/structure.ts';
-import { Interpreter } from '../vm/interpreter.ts';
+import { Interpreter, type InterpreterOptions } from '../vm/interpreter.ts';
 import { Memory } from '../vm/memory.ts';
 import { CONFORMANCE_HELPERS } from './helpers.ts';
 
@@ -93,7 +93,7 @@ export interface RunOutcome {
 }
 
 /** Assemble (or take raw bytes), decode, check and run one program on the interpreter. */
-export function runProgram(source: { asm?: string; code?: Uint8Array }, mem: Uint8Array): RunOutcome {
+export function runProgram(source: { asm?: string; code?: Uint8Array }, mem: Uint8Array, engine: InterpreterOptions = {}): RunOutcome {
   let code = source.code;
   if (!code) {
     try {
@@ -118,7 +118,7 @@ export function runProgram(source: { asm?: string; code?: Uint8Array }, mem: Uin
   }
   const memory = new Memory();
   const region = memory.add('mem', 'memory', mem);
-  const prog = new Interpreter().load({ name: 'conformance', insns }, memory, CONFORMANCE_HELPERS);
+  const prog = new Interpreter(engine).load({ name: 'conformance', insns }, memory, CONFORMANCE_HELPERS);
   const r = prog.run({ args: [Memory.addr(region, 0), BigInt(mem.length)] });
   if (r.error) return { code, refused: { stage: 'runtime', message: r.error.message } };
   return { code, r0: r.r0 };
@@ -141,10 +141,10 @@ function loadAssembled(dir: string): Map<string, Assembled> {
   return m;
 }
 
-export function runCase(c: ConformanceCase, assembled?: Assembled): CaseResult {
+export function runCase(c: ConformanceCase, assembled?: Assembled, engine: InterpreterOptions = {}): CaseResult {
   const hasProgram = c.asm !== undefined || c.raw !== undefined;
   const out: RunOutcome = hasProgram
-    ? runProgram(c.raw !== undefined ? { code: parseRaw(c.raw) } : { asm: c.asm }, c.mem)
+    ? runProgram(c.raw !== undefined ? { code: parseRaw(c.raw) } : { asm: c.asm }, c.mem, engine)
     : { refused: { stage: 'assembler', message: 'no -- asm or -- raw section: empty program' } };
   if (out.code && assembled?.code && bytesToHex(out.code) !== assembled.code.toLowerCase()) {
     return { file: c.file, passed: false, detail: `assembled bytes ${bytesToHex(out.code)} differ from ASSEMBLED.jsonl ${assembled.code}` };
@@ -163,7 +163,8 @@ export function runCase(c: ConformanceCase, assembled?: Assembled): CaseResult {
 }
 
 /** Every `.data` case in dir (and dir/negative), plus negative/UNUSED_FIELDS.jsonl. */
-export function runSuite(dir: string): CaseResult[] {
+/** Every case of the suite; `engine` picks the tier (e.g. `{ tierUpAfter: 0 }`: compiled). */
+export function runSuite(dir: string, engine: InterpreterOptions = {}): CaseResult[] {
   const results: CaseResult[] = [];
   const runDir = (d: string, negative: boolean): void => {
     const assembled = loadAssembled(d);
@@ -177,7 +178,7 @@ export function runSuite(dir: string): CaseResult[] {
         continue;
       }
       try {
-        results.push(runCase(c, assembled.get(f)));
+        results.push(runCase(c, assembled.get(f), engine));
       } catch (e) {
         results.push({ file: name, passed: false, detail: `harness error: ${(e as Error).message}` });
       }

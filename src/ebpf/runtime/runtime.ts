@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   helpers?: ReadonlyMap<number, HelperFn>;
   /** Run the verifier on every program loaded (default true), as the kernel does. */
   verify?: boolean;
+  /** Runs after which the default engine compiles a program (InterpreterOptions.tierUpAfter). */
+  tierUpAfter?: number;
 }
 
 /** The verifier on a program of an object, with the object's maps and line info. */
@@ -127,7 +129,7 @@ export class Runtime {
   constructor(opts: RuntimeOptions = {}) {
     this.nCpus = opts.nCpus ?? 1;
     this.host = opts.host ?? new StandaloneHost();
-    this.engine = opts.engine ?? new Interpreter({ legacyPacket });
+    this.engine = opts.engine ?? new Interpreter({ legacyPacket, tierUpAfter: opts.tierUpAfter });
     this.bpffs = opts.bpffs ?? new Bpffs();
     this.verifyPrograms = opts.verify ?? true;
     const helpers = new Map(kernelHelpers());

@@ -234,7 +234,7 @@ function endOp(o: OpSpec): string {
   return `{ ${D} const t = bswap32(lo[d]); lo[d] = bswap32(hi[d]); hi[d] = t; break; }`;
 }
 
-function caseBody(o: OpSpec): string {
+export function caseBody(o: OpSpec): string {
   switch (o.kind) {
     case 'alu':
       return o.is32 ? alu32(o) : alu64(o);

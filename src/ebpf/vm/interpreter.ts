@@ -22,6 +22,7 @@ import {
   type VmErrorKind,
 } from './engine.ts';
 import { generateExecSource } from './interp-gen.ts';
+import { generateJitSource, JIT_MAX_INSNS } from './jit-gen.ts';
 import { bswap16, bswap32, divmodS64, divmodU64, fromBig, fromInt, mulhiU32, toU64 } from './int64.ts';
 import { fmtAddr, Memory, MemoryFault, type Region, TAG_BASE } from './memory.ts';
 
@@ -31,7 +32,17 @@ export type LegacyPacketFn = (env: unknown) => Uint8Array | undefined;
 export interface InterpreterOptions {
   /** Where LD_ABS/LD_IND read from; without it they stop the program with r0 = 0 (no packet). */
   legacyPacket?: LegacyPacketFn;
+  /**
+   * Compile a program to a JavaScript function (jit-gen.ts) once it has run this many times
+   * (default 32; 0: before its first run; Infinity: never). One-off runs stay interpreted.
+   */
+  tierUpAfter?: number;
 }
+
+/** A compiled program: 0 when the run ended, 1 to go on in st.prog's code at st.p, 2 to interpret from st.p. */
+export type JitFn = (st: ExecState) => number;
+
+const DEFAULT_TIER_UP = 32;
 
 const STACK_SIZE = MAX_CALL_FRAMES * MAX_BPF_STACK;
 const FRAME_REGS = [6, 7, 8, 9, 10];
@@ -202,6 +213,10 @@ function specialLoad(st: ExecState, r: Region, a: number, size: number, d: numbe
 
 type ExecFn = (st: ExecState) => void;
 
+function specialStore(r: Region, a: number, size: number, lo: number, hi: number): boolean {
+  return r.special?.store?.(a, size, lo, hi) === true;
+}
+
 const NO_STEPS: readonly { name: string; insns: number }[] = Object.freeze([]);
 const NO_ARGS: readonly bigint[] = Object.freeze([]);
 
@@ -241,30 +256,57 @@ function runSteps(handOffs: readonly { name: string; insns: number }[], lastName
   return out;
 }
 
+// The generated sources refer to these free names, bound in this order.
+const FREE_NAMES_EXEC = ['vmError', 'fault', 'pushFrame', 'popFrame', 'setInt', 'callHelper', 'ldAbs', 'specialLoad', 'specialStore', 'mulhiU32', 'divmodU64', 'divmodS64', 'bswap16', 'bswap32', 'TB'];
+const freeValuesExec = (): unknown[] => [vmError, fault, pushFrame, popFrame, setInt, callHelper, ldAbs, specialLoad, specialStore, mulhiU32, divmodU64, divmodS64, bswap16, bswap32, TAG_BASE];
+
 /** Compile the generated dispatch loop once, binding its free names to this module's functions. */
 const exec: ExecFn = (() => {
-  // The generated source refers to these free names, bound here in this order.
-  const names = ['vmError', 'fault', 'pushFrame', 'popFrame', 'setInt', 'callHelper', 'ldAbs', 'specialLoad', 'specialStore', 'mulhiU32', 'divmodU64', 'divmodS64', 'bswap16', 'bswap32', 'TB'];
-  const src = generateExecSource();
-  const factory = new Function(...names, src) as (...a: unknown[]) => ExecFn;
-  return factory(
-    vmError,
-    fault,
-    pushFrame,
-    popFrame,
-    setInt,
-    callHelper,
-    ldAbs,
-    specialLoad,
-    (r: Region, a: number, size: number, lo: number, hi: number) => r.special?.store?.(a, size, lo, hi) === true,
-    mulhiU32,
-    divmodU64,
-    divmodS64,
-    bswap16,
-    bswap32,
-    TAG_BASE,
-  );
+  const factory = new Function(...FREE_NAMES_EXEC, generateExecSource()) as (...a: unknown[]) => ExecFn;
+  return factory(...freeValuesExec());
 })();
+
+/**
+ * Compile a program; undefined when it is too large to be worth it, or when the generator meets
+ * something it cannot express (then the program stays interpreted: same results, slower). Tests
+ * compile every opcode (test/ebpf/vm/jit.test.ts), so the second case is a bug to report.
+ */
+export function compileProgram(prog: InterpretedProgram): JitFn | undefined {
+  if (prog.image.insns.length > JIT_MAX_INSNS) return undefined;
+  try {
+    return compile(prog);
+  } catch {
+    return undefined;
+  }
+}
+
+function compile(prog: InterpretedProgram): JitFn {
+  const src = generateJitSource(prog.image.insns, prog.image.name);
+  const factory = new Function(...FREE_NAMES_EXEC, 'SELF', src) as (...a: unknown[]) => JitFn;
+  return factory(...freeValuesExec(), prog.I);
+}
+
+/**
+ * Run st.prog from st.p to the end of the run: its compiled function when it has one, else the
+ * interpreter. A compiled function hands back when the run moves into another program's code.
+ */
+function drive(st: ExecState): void {
+  for (;;) {
+    // A tail-call target or a caller's frame in another program: it tiers up on its own count.
+    const f = st.prog.compiled ?? st.prog.entered();
+    if (f === undefined) {
+      exec(st);
+      return;
+    }
+    const k = f(st);
+    if (k === 0) return;
+    if (k === 2) {
+      // The budget runs out in the next block: the interpreter stops at the exact instruction.
+      exec(st);
+      return;
+    }
+  }
+}
 
 /** Pack instructions into the interpreter's slot format: 4 int32 words per slot. */
 function pack(image: ProgramImage): Int32Array {
@@ -325,7 +367,7 @@ class HelperCtx implements HelperContext {
     }
     st.base = st.depth;
     st.p = st.nextP;
-    exec(st);
+    drive(st);
     const r0 = toU64(st.lo[0], st.hi[0]);
     popFrame(st);
     Object.assign(st, saved);
@@ -336,8 +378,21 @@ class HelperCtx implements HelperContext {
 export class InterpretedProgram implements LoadedProgram {
   readonly I: Int32Array;
   private idle: ExecState | undefined;
+  /** The compiled function once the program is hot (see InterpreterOptions.tierUpAfter). */
+  compiled: JitFn | undefined;
+  private runs = 0;
+  private tiered = false;
   private readonly argVals: (bigint | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   private readonly argHalves = new Int32Array(10);
+
+  /** Count an entry (a run, or a tail call into it); compile once hot. The compiled code, if any. */
+  entered(): JitFn | undefined {
+    if (!this.tiered && ++this.runs > this.tierUpAfter) {
+      this.tiered = true;
+      this.compiled = compileProgram(this);
+    }
+    return this.compiled;
+  }
 
   constructor(
     readonly image: ProgramImage,
@@ -345,6 +400,7 @@ export class InterpretedProgram implements LoadedProgram {
     readonly mem: Memory,
     readonly helpers: HelperTable,
     readonly legacyPacket: LegacyPacketFn | undefined,
+    private readonly tierUpAfter = DEFAULT_TIER_UP,
   ) {
     this.I = pack(image);
   }
@@ -415,8 +471,9 @@ export class InterpretedProgram implements LoadedProgram {
     st.exitP = -4;
     if (st.steps.length) st.steps = [];
     st.env = opts.env;
+    if (!this.tiered) this.entered();
     try {
-      exec(st);
+      drive(st);
       // The hand-off list is handed over (a run that tail-called starts the next one with a new list).
       return new Finished(st.lo[0], st.hi[0], st.n, st.tailCalls, st.helperCalls, st.steps.length ? st.steps : NO_STEPS, st.prog.image.name, st.exitP >> 2);
     } catch (e) {
@@ -436,6 +493,6 @@ export class Interpreter implements Engine {
   constructor(private readonly opts: InterpreterOptions = {}) {}
 
   load(image: ProgramImage, mem: Memory, helpers: HelperTable): InterpretedProgram {
-    return new InterpretedProgram(image, this, mem, helpers, this.opts.legacyPacket);
+    return new InterpretedProgram(image, this, mem, helpers, this.opts.legacyPacket, this.opts.tierUpAfter);
   }
 }

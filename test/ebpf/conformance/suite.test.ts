@@ -8,14 +8,20 @@ const dir = defaultSharedDir('conformance');
 const present = existsSync(join(dir, 'ASSEMBLED.jsonl'));
 if (!present) console.warn(`SKIPPED: bpf_conformance suite not found at ${dir}`);
 
-describe.skipIf(!present)('bpf_conformance suite (cpu v4) on the reference interpreter', () => {
-  const results = present ? runSuite(dir) : [];
-  it('covers every case of the suite', () => {
-    // 313 assembled cases and the negative folder with its UNUSED_FIELDS list.
-    expect(results.filter((r) => !r.file.startsWith('negative/')).length).toBeGreaterThanOrEqual(313);
-    expect(results.filter((r) => r.file.startsWith('negative/UNUSED_FIELDS/')).length).toBe(45);
+// The suite runs on the interpreter and on the compiled tier (jit-gen.ts): both must pass every case.
+for (const [tier, engine] of [
+  ['the reference interpreter', { tierUpAfter: Infinity }],
+  ['the compiled tier', { tierUpAfter: 0 }],
+] as const) {
+  describe.skipIf(!present)(`bpf_conformance suite (cpu v4) on ${tier}`, () => {
+    const results = present ? runSuite(dir, engine) : [];
+    it('covers every case of the suite', () => {
+      // 313 assembled cases and the negative folder with its UNUSED_FIELDS list.
+      expect(results.filter((r) => !r.file.startsWith('negative/')).length).toBeGreaterThanOrEqual(313);
+      expect(results.filter((r) => r.file.startsWith('negative/UNUSED_FIELDS/')).length).toBe(45);
+    });
+    it.each(results.map((r) => [r.file, r] as const))('%s', (_f, r) => {
+      expect(r.passed, r.detail).toBe(true);
+    });
   });
-  it.each(results.map((r) => [r.file, r] as const))('%s', (_f, r) => {
-    expect(r.passed, r.detail).toBe(true);
-  });
-});
+}
