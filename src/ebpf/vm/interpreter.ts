@@ -55,32 +55,41 @@ interface Frame {
   stackStart: number;
 }
 
-/** Mutable state of one run; the generated exec() reads and writes it. */
-interface ExecState {
-  lo: Int32Array;
-  hi: Int32Array;
-  mem: Memory;
-  budget: number;
+/**
+ * Mutable state of one run; the generated exec() and the compiled functions read and write it.
+ * A class with every field set in the constructor: all states share one hidden class, so the
+ * engines' property accesses stay monomorphic.
+ */
+class ExecState {
+  lo = new Int32Array(11);
+  hi = new Int32Array(11);
+  budget = 0;
   I: Int32Array;
-  p: number;
-  n: number;
-  depth: number;
-  base: number;
-  nextP: number;
-  frames: Frame[];
-  prog: InterpretedProgram;
-  stack: Region;
-  tailCalls: number;
-  env: unknown;
-  callPc: number;
+  p = 0;
+  n = 0;
+  depth = 0;
+  base = 0;
+  nextP = 0;
+  frames: Frame[] = [];
+  tailCalls = 0;
+  env: unknown = undefined;
+  callPc = 0;
   ctx: HelperContext;
-  helperCalls: number;
+  helperCalls = 0;
   /** Deepest bpf-to-bpf frame used since the stack was last zeroed. */
-  maxDepth: number;
+  maxDepth = MAX_CALL_FRAMES - 1;
   /** Slot index * 4 of the exit that ended the run. */
-  exitP: number;
+  exitP = -4;
   /** Programs left by tail calls: name and instruction count at the hand-off. */
-  steps: { name: string; insns: number }[];
+  steps: { name: string; insns: number }[] = [];
+  constructor(
+    readonly mem: Memory,
+    public prog: InterpretedProgram,
+    readonly stack: Region,
+  ) {
+    this.I = prog.I;
+    this.ctx = new HelperCtx(this);
+  }
 }
 
 function vmError(kind: VmErrorKind, pc: number, detail: string): never {
@@ -411,18 +420,7 @@ export class InterpretedProgram implements LoadedProgram {
       this.idle = undefined;
       return st;
     }
-    const stack = this.mem.add('stack', 'stack', new Uint8Array(STACK_SIZE));
-    const s = {
-      steps: [] as { name: string; insns: number }[],
-      maxDepth: MAX_CALL_FRAMES - 1,
-      lo: new Int32Array(11),
-      hi: new Int32Array(11),
-      mem: this.mem,
-      stack,
-      frames: [] as Frame[],
-    } as ExecState;
-    s.ctx = new HelperCtx(s);
-    return s;
+    return new ExecState(this.mem, this, this.mem.add('stack', 'stack', new Uint8Array(STACK_SIZE)));
   }
 
   run(opts: RunOptions = {}): RunResult {
