@@ -20,8 +20,10 @@ import type { ProgStep } from '../trace/records.ts';
 import type { CostProfile } from '../cost/profile.ts';
 import type { Skb } from './skb.ts';
 
-/** __sk_buff field offsets by name. */
+/** __sk_buff field offsets by name, and the 32-bit word index of each (fields are 4-aligned). */
 const SKB = Object.fromEntries(SK_BUFF.map((f) => [f.name, f.off])) as Record<string, number>;
+const W = Object.fromEntries(SK_BUFF.map((f) => [f.name, f.off >> 2])) as Record<string, number>;
+if (new Uint8Array(Uint32Array.of(1).buffer)[0] !== 1) throw new Error('chainlab assumes a little-endian host (as eBPF on x86-64 and arm64 is)');
 
 /** Headroom an skb built by a driver has in front of the MAC header (NET_SKB_PAD + NET_IP_ALIGN). */
 const SKB_HEADROOM = 66;
@@ -70,7 +72,7 @@ class RunOutcome implements ProgOutcome {
   }
 }
 
-function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: bigint[], signed: boolean): ProgOutcome {
+function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: readonly bigint[], signed: boolean): ProgOutcome {
   const r = prog.run(env, args);
   const lo = r.r0Lo ?? Number(BigInt.asIntN(32, r.r0 ?? 0n));
   const cost = costs.progEntryNs * (1 + r.tailCalls) + r.insns * costs.insnNs + r.helperCalls * costs.helperCallNs;
@@ -83,26 +85,29 @@ function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: bigin
  * xdp_buff and its memory regions per packet would only feed the garbage collector.
  */
 export class HookScratch {
-  private xdpPkt?: PacketBuf;
-  private xdpCtx?: XdpCtx;
-  private readonly skb = new Map<string, { pkt: PacketBuf; ctx: SkbCtx }>();
+  private xdpHook?: { pkt: PacketBuf; ctx: XdpCtx; args: readonly bigint[] };
+  private readonly skb = new Map<string, { pkt: PacketBuf; ctx: SkbCtx; args: readonly bigint[] }>();
   constructor(private readonly rt: Runtime) {}
 
-  xdp(frame: Uint8Array, meta: Uint8Array, ifindex: number, rxQueue: number): { pkt: PacketBuf; ctx: XdpCtx } {
-    if (!this.xdpPkt || !this.xdpCtx) {
-      this.xdpPkt = new PacketBuf(this.rt.mem, frame, { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: 4096 });
-      this.xdpCtx = new XdpCtx(this.rt.mem, this.xdpPkt);
+  /** The xdp_buff, its xdp_md and the program's arguments (r1 = the context), reset for this frame. */
+  xdp(frame: Uint8Array, meta: Uint8Array, ifindex: number, rxQueue: number): { pkt: PacketBuf; ctx: XdpCtx; args: readonly bigint[] } {
+    let e = this.xdpHook;
+    if (e === undefined) {
+      const pkt = new PacketBuf(this.rt.mem, frame, { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: 4096 });
+      const ctx = new XdpCtx(this.rt.mem, pkt);
+      this.xdpHook = e = { pkt, ctx, args: [ctx.addr] };
     }
-    this.xdpPkt.reset(frame, XDP_PACKET_HEADROOM, meta);
-    this.xdpCtx.reset(this.xdpPkt, ifindex, rxQueue);
-    return { pkt: this.xdpPkt, ctx: this.xdpCtx };
+    e.pkt.reset(frame, XDP_PACKET_HEADROOM, meta);
+    e.ctx.reset(e.pkt, ifindex, rxQueue);
+    return e;
   }
 
-  tc(progType: string, frame: Uint8Array, meta: Uint8Array): { pkt: PacketBuf; ctx: SkbCtx } {
+  tc(progType: string, frame: Uint8Array, meta: Uint8Array): { pkt: PacketBuf; ctx: SkbCtx; args: readonly bigint[] } {
     let e = this.skb.get(progType);
     if (!e) {
       const pkt = new PacketBuf(this.rt.mem, frame, { headroom: SKB_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE });
-      e = { pkt, ctx: new SkbCtx(this.rt.mem, pkt, progType) };
+      const ctx = new SkbCtx(this.rt.mem, pkt, progType);
+      e = { pkt, ctx, args: [ctx.addr] };
       this.skb.set(progType, e);
     }
     e.pkt.reset(frame, SKB_HEADROOM + meta.length, meta);
@@ -122,9 +127,9 @@ export function runXdp(
   skb: Skb,
   where: { ifindex: number; rxQueue: number; cpu: number },
 ): ProgOutcome {
-  const { pkt, ctx } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
+  const { pkt, ctx, args } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
   const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
-  const out = outcome(prog, env, costs, [ctx.addr], false);
+  const out = outcome(prog, env, costs, args, false);
   copyBack(pkt, skb);
   return out;
 }
@@ -154,44 +159,49 @@ export function runTc(
   skb: Skb,
   where: { ifindex: number; ingress: boolean; cpu: number; pktType: number },
 ): ProgOutcome {
-  const { pkt, ctx } = scratch.tc(prog.progType, skb.data, skb.meta);
-  {
-    const et = skb.data.length >= 14 ? (skb.data[12] << 8) | skb.data[13] : 0;
-    const v = ctx.view;
-    // Field offsets resolved once (module level): this runs for every packet at every tc hook.
-    v.setUint32(SKB.protocol, ((et & 0xff) << 8) | (et >> 8), true);
-    v.setUint32(SKB.pkt_type, where.pktType, true);
-    v.setUint32(SKB.mark, skb.mark >>> 0, true);
-    v.setUint32(SKB.priority, skb.priority >>> 0, true);
-    v.setUint32(SKB.queue_mapping, skb.queueMapping >>> 0, true);
-    v.setUint32(SKB.tc_index, skb.tcIndex >>> 0, true);
-    v.setUint32(SKB.tc_classid, skb.tcClassid >>> 0, true);
-    v.setUint32(SKB.hash, skb.hash >>> 0, true);
-    v.setUint32(SKB.ifindex, where.ifindex, true);
-    v.setUint32(SKB.ingress_ifindex, where.ingress ? where.ifindex : skb.ingressIfindex, true);
-    v.setUint32(SKB.wire_len, skb.len, true);
-    if (skb.vlan) {
-      v.setUint32(SKB.vlan_present, 1, true);
-      v.setUint32(SKB.vlan_tci, skb.vlan.tci, true);
-      v.setUint32(SKB.vlan_proto, ((skb.vlan.proto & 0xff) << 8) | (skb.vlan.proto >> 8), true);
-    }
-    if (skb.hasCb) ctx.bytes.set(skb.cb, SKB.cb);
-    if (skb.tstamp !== 0n) v.setBigUint64(SKB.tstamp, skb.tstamp, true);
-    const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
-    const out = outcome(prog, env, costs, [ctx.addr], true);
-    copyBack(pkt, skb);
-    skb.mark = v.getUint32(SKB.mark, true);
-    skb.priority = v.getUint32(SKB.priority, true);
-    skb.queueMapping = v.getUint32(SKB.queue_mapping, true);
-    skb.tcIndex = v.getUint32(SKB.tc_index, true);
-    skb.tcClassid = v.getUint32(SKB.tc_classid, true);
-    skb.hash = v.getUint32(SKB.hash, true);
-    // No BigInt for the usual zero timestamp.
-    skb.tstamp = v.getUint32(SKB.tstamp, true) === 0 && v.getUint32(SKB.tstamp + 4, true) === 0 ? 0n : v.getBigUint64(SKB.tstamp, true);
-    if (skb.hasCb || cbWritten(ctx.bytes)) skb.cb.set(ctx.bytes.subarray(SKB.cb, SKB.cb + 20));
-    skb.vlan = v.getUint32(SKB.vlan_present, true) ? { tci: v.getUint32(SKB.vlan_tci, true), proto: ((v.getUint32(SKB.vlan_proto, true) & 0xff) << 8) | (v.getUint32(SKB.vlan_proto, true) >> 8) } : undefined;
-    return out;
+  const { pkt, ctx, args } = scratch.tc(prog.progType, skb.data, skb.meta);
+  // __sk_buff is filled and read back for every packet at every tc hook: 32-bit words through a
+  // typed array (little-endian host, as the context layout assumes), offsets resolved at load.
+  const w = ctx.words;
+  const et = skb.data.length >= 14 ? (skb.data[12] << 8) | skb.data[13] : 0;
+  w[W.protocol] = ((et & 0xff) << 8) | (et >> 8);
+  w[W.pkt_type] = where.pktType;
+  w[W.mark] = skb.mark;
+  w[W.priority] = skb.priority;
+  w[W.queue_mapping] = skb.queueMapping;
+  w[W.tc_index] = skb.tcIndex;
+  w[W.tc_classid] = skb.tcClassid;
+  w[W.hash] = skb.hash;
+  w[W.ifindex] = where.ifindex;
+  w[W.ingress_ifindex] = where.ingress ? where.ifindex : skb.ingressIfindex;
+  w[W.wire_len] = skb.len;
+  const vlan = skb.vlan;
+  if (vlan) {
+    w[W.vlan_present] = 1;
+    w[W.vlan_tci] = vlan.tci;
+    w[W.vlan_proto] = ((vlan.proto & 0xff) << 8) | (vlan.proto >> 8);
   }
+  if (skb.hasCb) ctx.bytes.set(skb.cb, SKB.cb);
+  if (skb.tstamp !== 0n) ctx.view.setBigUint64(SKB.tstamp, skb.tstamp, true);
+  const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
+  const out = outcome(prog, env, costs, args, true);
+  copyBack(pkt, skb);
+  skb.mark = w[W.mark];
+  skb.priority = w[W.priority];
+  skb.queueMapping = w[W.queue_mapping];
+  skb.tcIndex = w[W.tc_index];
+  skb.tcClassid = w[W.tc_classid];
+  skb.hash = w[W.hash];
+  // No BigInt for the usual zero timestamp.
+  skb.tstamp = w[W.tstamp] === 0 && w[W.tstamp + 1] === 0 ? 0n : ctx.view.getBigUint64(SKB.tstamp, true);
+  if (skb.hasCb || cbWritten(ctx.bytes)) skb.cb.set(ctx.bytes.subarray(SKB.cb, SKB.cb + 20));
+  if (w[W.vlan_present] === 0) skb.vlan = undefined;
+  else {
+    const tci = w[W.vlan_tci];
+    const proto = ((w[W.vlan_proto] & 0xff) << 8) | (w[W.vlan_proto] >>> 8);
+    if (vlan === undefined || vlan.tci !== tci || vlan.proto !== proto) skb.vlan = { tci, proto };
+  }
+  return out;
 }
 
 export const XDP_VERDICTS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];

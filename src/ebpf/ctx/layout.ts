@@ -94,9 +94,17 @@ export const BPF_SOCK: readonly Field[] = fields([
   ['rx_queue_mapping', 76, 4],
 ]);
 
+const byOffset = new WeakMap<readonly Field[], (Field | undefined)[]>();
+
+/** The field covering byte `off` (an index per layout: programs touch context fields on every run). */
 export function fieldAt(layout: readonly Field[], off: number): Field | undefined {
-  for (const f of layout) if (off >= f.off && off < f.off + f.size) return f;
-  return undefined;
+  let idx = byOffset.get(layout);
+  if (idx === undefined) {
+    idx = [];
+    for (const f of layout) for (let b = f.off; b < f.off + f.size; b++) idx[b] ??= f;
+    byOffset.set(layout, idx);
+  }
+  return off >= 0 ? idx[off] : undefined;
 }
 
 const byName = new WeakMap<readonly Field[], Map<string, Field>>();
@@ -124,3 +132,10 @@ export const SKB_WRITABLE: Readonly<Record<string, readonly string[]>> = {
   BPF_PROG_TYPE_LWT_OUT: ['cb'],
   BPF_PROG_TYPE_LWT_XMIT: ['mark', 'priority', 'cb'],
 };
+
+/** Fill a reused [lo, hi] pair (special context loads hand the engine one per load). */
+export function pair(out: [number, number], lo: number, hi: number): readonly [number, number] {
+  out[0] = lo;
+  out[1] = hi;
+  return out;
+}

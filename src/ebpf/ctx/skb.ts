@@ -6,12 +6,14 @@
  * program type may write; the others stop the program with a memory fault.
  */
 import { Memory, MemoryFault, type Region } from '../vm/memory.ts';
-import { fieldAt, fieldByName, SK_BUFF, SK_BUFF_SIZE, SKB_WRITABLE } from './layout.ts';
+import { fieldAt, fieldByName, pair, SK_BUFF, SK_BUFF_SIZE, SKB_WRITABLE } from './layout.ts';
 import type { PacketBuf } from './packet.ts';
 
 export class SkbCtx {
   readonly region: Region;
   readonly view: DataView;
+  /** The same bytes as 32-bit words (every __sk_buff field is 4-aligned): the datapath fills them per packet. */
+  readonly words: Uint32Array;
   readonly bytes: Uint8Array;
   /** Address of the socket (struct bpf_sock region) when the skb has one; 0n otherwise. */
   sk = 0n;
@@ -23,6 +25,7 @@ export class SkbCtx {
   ) {
     this.bytes = new Uint8Array(SK_BUFF_SIZE);
     this.view = new DataView(this.bytes.buffer);
+    this.words = new Uint32Array(this.bytes.buffer);
     const writable = new Set(SKB_WRITABLE[progType] ?? []);
     this.region = mem.add('ctx', '__sk_buff', this.bytes, {
       owner: this,
@@ -85,22 +88,24 @@ export class SkbCtx {
     const f = fieldAt(SK_BUFF, off);
     if (!f) return undefined;
     const p = this.pkt;
-    if (f.name === 'len') return off === f.off && size === 4 ? [p.len, 0] : undefined;
+    if (f.name === 'len') return off === f.off && size === 4 ? pair(this.out, p.len, 0) : undefined;
     if (!f.ptr) return undefined;
     if (off !== f.off || size !== (f.size === 8 ? 8 : 4)) throw new MemoryFault(`__sk_buff.${f.name} must be read whole`);
     switch (f.name) {
       case 'data':
-        return [p.data, p.region.tag];
+        return pair(this.out, p.data, p.region.tag);
       case 'data_end':
-        return [p.dataEnd, p.region.tag];
+        return pair(this.out, p.dataEnd, p.region.tag);
       case 'data_meta':
-        return [p.dataMeta, p.region.tag];
+        return pair(this.out, p.dataMeta, p.region.tag);
       case 'sk':
-        return [Number(this.sk & 0xffff_ffffn) | 0, Number(this.sk >> 32n) | 0];
+        return pair(this.out, Number(this.sk & 0xffff_ffffn) | 0, Number(this.sk >> 32n) | 0);
       default:
-        return [0, 0];
+        return pair(this.out, 0, 0);
     }
   }
+  /** The engine copies a special load's halves into a register at once: one pair serves every load. */
+  private readonly out: [number, number] = [0, 0];
 
   release(): void {
     this.mem.remove(this.region);

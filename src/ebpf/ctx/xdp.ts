@@ -5,7 +5,7 @@
  * read-only for the program.
  */
 import { Memory, MemoryFault, type Region } from '../vm/memory.ts';
-import { fieldAt, fieldByName, XDP_MD, XDP_MD_SIZE } from './layout.ts';
+import { fieldAt, fieldByName, pair, XDP_MD, XDP_MD_SIZE } from './layout.ts';
 import type { PacketBuf } from './packet.ts';
 
 export class XdpCtx {
@@ -61,8 +61,10 @@ export class XdpCtx {
     if (off !== f.off || size !== 4) throw new MemoryFault(`xdp_md.${f.name} must be read as a whole u32`);
     const p = this.pkt;
     const at = f.name === 'data' ? p.data : f.name === 'data_end' ? p.dataEnd : p.dataMeta;
-    return [at, p.region.tag];
+    return pair(this.out, at, p.region.tag);
   }
+  /** The engine copies a special load's halves into a register at once: one pair serves every load. */
+  private readonly out: [number, number] = [0, 0];
 
   /** The context as the kernel's ctx_out presents it: offsets relative to data_meta. */
   toCtxOut(): Uint8Array {
