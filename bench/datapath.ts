@@ -79,7 +79,8 @@ export function redirectChainRun(n: number): number {
   return n / dt;
 }
 
-export function runDatapathBench(reps = 3): BenchFigure[] {
+/** Medians of `reps` interleaved rounds: the three runs share one process, as a simulation's programs do. */
+export function runDatapathBench(reps = 7): BenchFigure[] {
   xdpDropRun(20_000);
   xdpDropRun(20_000, 'xdp_proto_count');
   redirectChainRun(20_000);

@@ -214,14 +214,19 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** A Map key for a byte string. */
-/** A key's bytes as a latin1 string (one char per byte), the index key of hash tables. */
+/**
+ * A key's bytes as a string, the index key of a hash table: two bytes per UTF-16 code unit (an
+ * odd last byte alone). Injective for keys of one length, which is all one map holds.
+ */
 export function keyString(b: Uint8Array): string {
   const n = b.length;
-  // Short keys (the common u32, 5-tuple and MAC keys) are built directly: creating a Buffer
-  // over them costs more than the characters themselves.
-  if (n <= 16) {
+  // The common sizes in one call each (u32, 8-byte tuples, 5-tuples): no intermediate strings.
+  if (n === 4) return String.fromCharCode(b[0] | (b[1] << 8), b[2] | (b[3] << 8));
+  if (n === 8) return String.fromCharCode(b[0] | (b[1] << 8), b[2] | (b[3] << 8), b[4] | (b[5] << 8), b[6] | (b[7] << 8));
+  if (n <= 64) {
     let s = '';
-    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
+    for (let i = 0; i + 1 < n; i += 2) s += String.fromCharCode(b[i] | (b[i + 1] << 8));
+    if (n & 1) s += String.fromCharCode(b[n - 1]);
     return s;
   }
   return Buffer.from(b.buffer, b.byteOffset, n).toString('latin1');

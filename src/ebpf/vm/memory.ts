@@ -80,6 +80,9 @@ export class Memory {
       writable: opts.writable ?? true,
       special: opts.special,
       owner: opts.owner,
+      // Every field present from the start: one hidden class for all regions keeps the engines'
+      // memory accesses monomorphic.
+      addr0: undefined,
       dirty: false,
     };
     this.regions[idx] = r;
@@ -130,8 +133,12 @@ export class Memory {
 
   /** A checked view of [hi:lo, +len), without building a BigInt address (helpers' hot path). */
   readHiLo(hi: number, lo: number, len: number): Uint8Array {
-    const { region, off } = this.resolve(hi, lo, len, false);
-    return region.bytes.subarray(off, off + len);
+    const r = this.regions[hi - TAG_BASE];
+    const off = lo >>> 0;
+    // The checks of resolve(), without its result object (map keys are read on every lookup).
+    if (r !== undefined && off >= r.start && off + len <= r.end && len >= 0 && r.readable) return r.bytes.subarray(off, off + len);
+    const { region, off: o } = this.resolve(hi, lo, len, false);
+    return region.bytes.subarray(o, o + len);
   }
 
   /** A checked view of program memory, for helpers: `bytes(addr, len)`. */
