@@ -98,9 +98,34 @@ export abstract class Netdev {
 
   /** Add to this device's counter `name` ("host/dev/name"); the cell is looked up once per name. */
   count(name: string, n = 1): void {
+    this.cell(name).v += n;
+  }
+
+  /** A counter's cell, created on first use (counters still at zero are not reported). */
+  cell(name: string): Cell {
     let c = this.cells.get(name);
     if (!c) this.cells.set(name, (c = this.net.counters.cell(`${this.id}/${name}`)));
-    c.v += n;
+    return c;
+  }
+
+  // The counters every packet touches, their cells resolved once: no lookup per packet.
+  private rxPacketsCell?: Cell;
+  private rxBytesCell?: Cell;
+  private txPacketsCell?: Cell;
+  private txBytesCell?: Cell;
+  private readonly xdpCells: Cell[] = [];
+  private readonly tcCells: Cell[] = [];
+
+  /** rx_packets and rx_bytes. */
+  countRx(bytes: number): void {
+    (this.rxPacketsCell ??= this.cell('rx_packets')).v++;
+    (this.rxBytesCell ??= this.cell('rx_bytes')).v += bytes;
+  }
+
+  /** tx_packets and tx_bytes. */
+  countTx(bytes: number): void {
+    (this.txPacketsCell ??= this.cell('tx_packets')).v++;
+    (this.txBytesCell ??= this.cell('tx_bytes')).v += bytes;
   }
 
   hop(x: Exec, skb: Skb, hook: Hook, extra: { verdict?: string; progs?: ProgOutcome; reason?: string; cost?: number; qlen?: number } = {}): void {
@@ -154,7 +179,8 @@ export abstract class Netdev {
     // An engine error is what the kernel's verifier would have prevented; treat as XDP_ABORTED and say why.
     const v = out.error ? XDP_ABORTED : out.verdict;
     const name = xdpVerdictName(v);
-    this.count(XDP_COUNTER[v] ?? `xdp/${name}`);
+    if (v >= 0 && v < XDP_COUNTER.length) (this.xdpCells[v] ??= this.cell(XDP_COUNTER[v])).v++;
+    else this.count(`xdp/${name}`);
     if (this.net.trace.on || this.net.taps.size > 0) this.hop(x, skb, 'xdp', { verdict: name, progs: out, cost: out.cost });
     switch (v) {
       case XDP_PASS:
@@ -270,7 +296,9 @@ export abstract class Netdev {
       x.t += out.cost;
       const v = out.error ? TC_ACT_SHOT : out.verdict;
       const name = tcVerdictName(v);
-      this.count(tcCounterName(ingress, v, name));
+      // TC_ACT_UNSPEC (-1) … TC_ACT_TRAP (8) by direction; other values by name.
+      if (v >= -1 && v <= 8) (this.tcCells[(ingress ? 0 : 10) + v + 1] ??= this.cell(tcCounterName(ingress, v, name))).v++;
+      else this.count(tcCounterName(ingress, v, name));
       if (this.net.trace.on || this.net.taps.size > 0) this.hop(x, skb, hook, { verdict: name, progs: out, cost: out.cost });
       for (const cl of out.clones) this.cloneRedirect(x, skb, cl.ifindex, cl.ingress, cl.bytes);
       switch (v) {

@@ -73,8 +73,7 @@ export class Nic extends Netdev {
   /** A frame arrives from the wire (or a traffic generator): RSS picks the RX queue. */
   receiveFromWire(skb: Skb): void {
     const now = this.net.sim.now;
-    this.count('rx_packets');
-    this.count('rx_bytes', skb.len);
+    this.countRx(skb.len);
     if (!this.up) {
       this.drop({ cpu: this.queues[0].cpu, t: now }, skb, 'nic-rx', 'DEV_READY', 'device down');
       return;
@@ -148,8 +147,7 @@ export class Nic extends Netdev {
     this.wireFreeAt = doneAt;
     this.net.sim.scheduleAt(doneAt, () => {
       this.txInFlight--;
-      this.count('tx_packets');
-      this.count('tx_bytes', skb.len);
+      this.countTx(skb.len);
       if (this.net.observed) this.hop({ cpu: x.cpu, t: doneAt }, skb, hook, { verdict: 'sent', qlen: this.txInFlight });
       const l = this.link;
       if (l) {

@@ -79,10 +79,8 @@ export class Veth extends Netdev {
       const xdpFrame = this.ringXdp.shift() as boolean;
       done++;
       const bytes = xdpFrame ? skb.len : skb.len - ETH_HLEN;
-      this.count('rx_packets');
-      this.count('rx_bytes', bytes);
-      this.peer.count('tx_packets');
-      this.peer.count('tx_bytes', bytes);
+      this.countRx(bytes);
+      this.peer.countTx(bytes);
       if (!this.nativeXdp(x, skb, 0, bulks)) continue;
       x.t += this.net.costs.skbBuildNs;
       this.receiveSkb(x, skb, 0);
@@ -114,14 +112,12 @@ export class Veth extends Netdev {
       return;
     }
     // netif_rx(): the peer receives on the backlog of this CPU, after the current work.
-    this.count('tx_packets');
-    this.count('tx_bytes', skb.len);
+    this.countTx(skb.len);
     const cpu = x.cpu;
     this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => {
       const y = begin(cpu, this.net.sim.now);
       const s = y.t;
-      peer.count('rx_packets');
-      peer.count('rx_bytes', skb.len);
+      peer.countRx(skb.len);
       peer.receiveSkb(y, skb, 0);
       end(y, s);
     });
