@@ -74,7 +74,8 @@ export class Simulation {
   /** One frame, at `atNs` (default now): bytes, or layers for buildPacket. */
   send(dev: Netdev, frame: Uint8Array | LayerSpec[], atNs = this.sim.now): void {
     const bytes = frame instanceof Uint8Array ? frame : buildPacket(frame);
-    this.sim.scheduleAt(atNs, () => this.net.inject(dev, bytes, { flow: frameFlow(bytes) }));
+    // The packet owns its bytes (forwarding rewrites them in place): the caller's array stays as it was.
+    this.sim.scheduleAt(atNs, () => this.net.inject(dev, bytes.slice(), { flow: frameFlow(bytes) }));
   }
 
   /** A traffic source into `dev`: constant or Poisson arrivals over a set of flows. */

@@ -199,7 +199,11 @@ export class Network {
     chain.sort((x, y) => x.prio - y.prio);
   }
 
-  /** A frame enters from the wire at `dev` (a NIC) or is sent by its host out of `dev` (other devices). */
+  /**
+   * A frame enters from the wire at `dev` (a NIC) or is sent by its host out of `dev` (other
+   * devices). The packet takes `bytes` as its own (forwarding rewrites them in place): pass a
+   * fresh array.
+   */
   inject(dev: Netdev, bytes: Uint8Array, meta: { traffic?: string; flow?: string } = {}): Skb {
     const skb = new Skb(bytes, this.sim.now);
     skb.flow = meta.flow;

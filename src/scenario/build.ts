@@ -296,7 +296,9 @@ function startTraffic(
       // The replay has no stop of its own: the scenario's stop time and count end it.
       if (t >= stop || (src.count !== undefined && n >= src.count)) return;
       n++;
-      send(t, frame);
+      // The capture's bytes are reused by every loop of the replay, and a packet's bytes change on
+      // its way (forwarding rewrites TTL and MACs in place): each packet gets its own copy.
+      send(t, frame.slice());
     });
     rp.start();
     return { name: src.name, sent: () => n };

@@ -221,7 +221,7 @@ export class Session {
     const frame = buildInjectFrame(req, mac);
     const r = await this.atNextEvent(() => {
       this.sampler.force(1);
-      const skb = this.built.net.inject(dev, frame, { traffic: 'manual', flow: frameFlow(frame) });
+      const skb = this.built.net.inject(dev, frame.slice(), { traffic: 'manual', flow: frameFlow(frame) });
       this.store.setInjected(skb.id, frame);
       this.notice({ kind: 'inject', text: `packet ${skb.id} injected at ${req.dev}`, pkt: skb.id });
       return skb.id;
