@@ -1,5 +1,5 @@
 /**
- * Executed eBPF instructions per second of the reference interpreter on three programs:
+ * Executed eBPF instructions per second of the reference interpreter and of the compiled tier on three programs:
  * (a) a tight arithmetic loop, (b) a loop through the stack, (c) packet parsing run once per
  * packet (per-run overhead included). Each figure is the median of several timed runs.
  */
@@ -93,10 +93,15 @@ export function udpPacket(dport: number): Uint8Array {
   return p;
 }
 
+/** Both tiers: `interp_*` the reference interpreter, `jit_*` the compiled tier (jit-gen.ts). */
 export function runInterpreterBench(reps = 5): BenchFigure[] {
+  return [...tierBench('interp', Infinity, reps), ...tierBench('jit', 0, reps)];
+}
+
+function tierBench(prefix: string, tierUpAfter: number, reps: number): BenchFigure[] {
   const figs: BenchFigure[] = [];
   const mem = new Memory();
-  const engine = new Interpreter();
+  const engine = new Interpreter({ tierUpAfter });
   const helpers = new Map();
   const loop = (name: string, insns: Insn[]): void => {
     const prog = engine.load({ name, insns }, mem, helpers);
@@ -109,10 +114,10 @@ export function runInterpreterBench(reps = 5): BenchFigure[] {
       if (r.error) throw r.error;
       rates.push(r.insns / dt);
     }
-    figs.push({ name, value: median(rates), unit: 'insn/s' });
+    figs.push({ name: `${prefix}_${name}`, value: median(rates), unit: 'insn/s' });
   };
-  loop('interp_sum_loop', sumLoop(10_000_000));
-  loop('interp_stack_loop', stackLoop(2_000_000));
+  loop('sum_loop', sumLoop(10_000_000));
+  loop('stack_loop', stackLoop(2_000_000));
 
   const prog = engine.load({ name: 'parse', insns: parsePacket() }, mem, helpers);
   const pkts = [53, 80, 443, 53].map((p) => mem.add('packet', 'packet', udpPacket(p)));
@@ -132,7 +137,7 @@ export function runInterpreterBench(reps = 5): BenchFigure[] {
     rates.push(n / dt);
     perRun.push((dt / runs) * 1e9);
   }
-  figs.push({ name: 'interp_packet_parse', value: median(rates), unit: 'insn/s' });
-  figs.push({ name: 'interp_packet_parse_per_run', value: median(perRun), unit: 'ns/run' });
+  figs.push({ name: `${prefix}_packet_parse`, value: median(rates), unit: 'insn/s' });
+  figs.push({ name: `${prefix}_packet_parse_per_run`, value: median(perRun), unit: 'ns/run' });
   return figs;
 }
