@@ -134,6 +134,30 @@ export function runXdp(
   return out;
 }
 
+/**
+ * Run the program of a devmap or cpumap entry on a redirected frame, with the xdp_md the kernel
+ * gives it there (kernel/bpf/devmap.c: dev_map_bpf_prog_run; kernel/bpf/cpumap.c:
+ * cpu_map_bpf_prog_run_xdp): ingress_ifindex is the device that received the frame,
+ * rx_queue_index whatever the caller says (0 on the frame paths: their xdp_rxq_info carries only
+ * the device), egress_ifindex the devmap target (0 for cpumap programs, which may not read it).
+ */
+export function runXdpEntry(
+  scratch: HookScratch,
+  rt: Runtime,
+  host: HostPort,
+  costs: CostProfile,
+  prog: LiveProgram,
+  skb: Skb,
+  where: { ifindex: number; rxQueue: number; egressIfindex: number; cpu: number },
+): ProgOutcome {
+  const { pkt, ctx, args } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
+  ctx.set('egress_ifindex', where.egressIfindex);
+  const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
+  const out = outcome(prog, env, costs, args, false);
+  copyBack(pkt, skb);
+  return out;
+}
+
 const EMPTY = new Uint8Array(0);
 
 /** The program's packet becomes the skb's, copied only if the run may have changed it. */

@@ -10,11 +10,12 @@ import type { LiveProgram } from '../ebpf/runtime/runtime.ts';
 import { BPF_F_INGRESS, TC_ACT_OK, TC_ACT_PIPE, TC_ACT_RECLASSIFY, TC_ACT_REDIRECT, TC_ACT_SHOT, TC_ACT_STOLEN, TC_ACT_UNSPEC, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX, TC_ACT_QUEUED } from '../ebpf/runtime/env.ts';
 import type { Qdisc } from './qdisc/base.ts';
 import { type Exec } from './cpu.ts';
-import { runTc, runXdp, tcVerdictName, xdpVerdictName, type ProgOutcome } from './hooks.ts';
+import { runTc, runXdp, runXdpEntry, tcVerdictName, xdpVerdictName, type ProgOutcome } from './hooks.ts';
 import type { Host } from './host.ts';
 import type { Cell, Network } from './network.ts';
 import type { Skb } from './skb.ts';
 import type { Hook } from '../trace/records.ts';
+import type { DevMap } from '../ebpf/maps/index.ts';
 
 export type XdpMode = 'native' | 'generic';
 
@@ -27,6 +28,13 @@ export interface TcFilter {
 export interface XdpBulk {
   dev: Netdev;
   frames: Skb[];
+  /**
+   * The devmap entry program every frame of the bulk runs before ndo_xdp_xmit: the one of the
+   * first frame queued since the end-of-poll flush (bq_enqueue sets bq->xdp_prog with bq->dev_rx).
+   */
+  prog: LiveProgram | undefined;
+  /** A frame was queued since the end-of-poll flush (bq->dev_rx is set). */
+  open: boolean;
 }
 
 /** DEV_MAP_BULK_SIZE (kernel/bpf/devmap.c): frames per ndo_xdp_xmit call. */
@@ -45,6 +53,20 @@ function tcCounterName(ingress: boolean, v: number, name: string): string {
 
 /** Counter names per XDP verdict, so the hot path builds no strings. */
 const XDP_COUNTER = ['xdp/XDP_ABORTED', 'xdp/XDP_DROP', 'xdp/XDP_PASS', 'xdp/XDP_TX', 'xdp/XDP_REDIRECT'];
+/** The same for the programs of devmap and cpumap entries. */
+const ENTRY_COUNTER = {
+  'xdp-devmap': ['xdp-devmap/XDP_ABORTED', 'xdp-devmap/XDP_DROP', 'xdp-devmap/XDP_PASS', 'xdp-devmap/XDP_TX', 'xdp-devmap/XDP_REDIRECT'],
+  'xdp-cpumap': ['xdp-cpumap/XDP_ABORTED', 'xdp-cpumap/XDP_DROP', 'xdp-cpumap/XDP_PASS', 'xdp-cpumap/XDP_TX', 'xdp-cpumap/XDP_REDIRECT'],
+};
+/** BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS (bpf_redirect_map flags, kept in the redirect state). */
+const F_BROADCAST = 1 << 3;
+const F_EXCLUDE_INGRESS = 1 << 4;
+
+/** The program a devmap or cpumap entry carries, when the datapath can run it. */
+function entryProg(t: unknown): LiveProgram | undefined {
+  const p = (t as { prog?: unknown } | undefined)?.prog;
+  return p !== undefined && typeof (p as LiveProgram).run === 'function' ? (p as LiveProgram) : undefined;
+}
 
 const PACKET_HOST = 0;
 const PACKET_BROADCAST = 1;
@@ -190,7 +212,7 @@ export abstract class Netdev {
         this.xdpTx(x, skb);
         return false;
       case XDP_REDIRECT:
-        this.xdpRedirect(x, skb, out, bulks);
+        this.xdpRedirect(x, skb, out, bulks, rxQueue);
         return false;
       case XDP_DROP:
         this.net.record('dropped', this, skb, 'XDP_DROP');
@@ -202,17 +224,18 @@ export abstract class Netdev {
     }
   }
 
-  private xdpRedirect(x: Exec, skb: Skb, out: ProgOutcome, bulks: Map<Netdev, XdpBulk> | undefined): void {
+  private xdpRedirect(x: Exec, skb: Skb, out: ProgOutcome, bulks: Map<Netdev, XdpBulk> | undefined, rxQueue: number): void {
     const r = out.redirect;
     const c = this.net.costs;
     let target: Netdev | undefined;
+    let prog: LiveProgram | undefined;
     if (r?.kind === 'ifindex') target = this.host.byIfindex(r.ifindex);
     else if (r?.kind === 'map') {
-      const t = r.target as { dev?: unknown; ifindex?: number; cpu?: number } | undefined;
+      const t = r.target as { dev?: unknown; ifindex?: number; cpu?: number; prog?: unknown } | undefined;
       if (r.map.def.type === 'BPF_MAP_TYPE_CPUMAP') {
         const cpu = typeof t === 'object' && t && 'cpu' in t ? Number(t.cpu) : r.key;
         x.t += c.xdpRedirectNs;
-        this.net.cpumapEnqueue(x, this, skb, cpu, r.map, r.key);
+        this.net.cpumapEnqueue(x, this, skb, cpu, r.map, r.key, entryProg(t));
         return;
       }
       if (r.map.def.type === 'BPF_MAP_TYPE_XSKMAP') {
@@ -220,8 +243,14 @@ export abstract class Netdev {
         if (this.net.observed) this.hop(x, skb, 'xdp-redirect', { verdict: `xsk queue ${r.key}` });
         return;
       }
+      if (r.flags & F_BROADCAST) {
+        x.t += c.xdpRedirectNs;
+        this.xdpBroadcast(x, skb, r.map as unknown as DevMap, (r.flags & F_EXCLUDE_INGRESS) !== 0, bulks, rxQueue);
+        return;
+      }
       const ifindex = typeof t === 'object' && t && 'ifindex' in t ? Number(t.ifindex) : r.key;
       target = this.host.byIfindex(ifindex);
+      prog = entryProg(t);
     }
     if (!target) {
       this.drop(x, skb, 'xdp', 'XDP_REDIRECT_ERR', 'no target device');
@@ -235,14 +264,101 @@ export abstract class Netdev {
     }
     x.t += c.xdpRedirectNs;
     if (!bulks) {
-      // Generic XDP redirects transmit the skb at once (xdp_do_generic_redirect).
+      // Generic XDP redirects transmit the skb at once (xdp_do_generic_redirect), after the
+      // entry's program (dev_map_generic_redirect → dev_map_bpf_prog_run_skb).
+      if (prog !== undefined && target.runEntryProg(x, skb, prog, 'xdp-devmap', this.ifindex, rxQueue, target.ifindex) === undefined) return;
       target.xdpXmitOne(x, skb, this);
       return;
     }
+    this.bulkEnqueue(x, skb, target, prog, bulks);
+  }
+
+  /** bq_enqueue(): the first frame queued for a device since the end-of-poll flush names the bulk's program. */
+  private bulkEnqueue(x: Exec, skb: Skb, target: Netdev, prog: LiveProgram | undefined, bulks: Map<Netdev, XdpBulk>): void {
     let b = bulks.get(target);
-    if (!b) bulks.set(target, (b = { dev: target, frames: [] }));
+    if (!b) bulks.set(target, (b = { dev: target, frames: [], prog: undefined, open: false }));
+    if (!b.open) {
+      b.open = true;
+      b.prog = prog;
+    }
     b.frames.push(skb);
-    if (b.frames.length >= DEV_MAP_BULK_SIZE) flushBulk(x, b, this);
+    if (b.frames.length >= DEV_MAP_BULK_SIZE) flushBulk(x, b, this, false);
+  }
+
+  /**
+   * bpf_redirect_map() with BPF_F_BROADCAST (dev_map_enqueue_multi; dev_map_redirect_multi for
+   * generic XDP): a copy of the frame to every device of the map, in the map's order, each queued
+   * with its own entry's program; the original goes to the last. BPF_F_EXCLUDE_INGRESS leaves out
+   * the receiving device and its bridge (by ifindex, as the kernel compares). The native path skips
+   * devices that take no XDP frames now (is_valid_dst); a map with nothing to send to frees the frame.
+   */
+  private xdpBroadcast(x: Exec, skb: Skb, map: DevMap, excludeIngress: boolean, bulks: Map<Netdev, XdpBulk> | undefined, rxQueue: number): void {
+    const dsts: { dev: Netdev; prog: LiveProgram | undefined }[] = [];
+    for (const t of map.targets()) {
+      if (excludeIngress && (t.ifindex === this.ifindex || t.ifindex === this.master?.ifindex)) continue;
+      const dev = this.host.byIfindex(t.ifindex);
+      if (!dev || (bulks && !dev.acceptsXdpFrames())) continue;
+      dsts.push({ dev, prog: entryProg(t) });
+    }
+    if (dsts.length === 0) {
+      this.drop(x, skb, 'xdp-redirect', 'XDP_BROADCAST_EMPTY', `no device of ${map.def.name} takes the frame`);
+      return;
+    }
+    for (let i = 0; i < dsts.length; i++) {
+      const { dev, prog } = dsts[i];
+      const f = i === dsts.length - 1 ? skb : skb.clone(x.t);
+      if (bulks) this.bulkEnqueue(x, f, dev, prog, bulks);
+      else if (prog === undefined || dev.runEntryProg(x, f, prog, 'xdp-devmap', this.ifindex, rxQueue, dev.ifindex) !== undefined) dev.xdpXmitOne(x, f, this);
+    }
+  }
+
+  /**
+   * The program of a devmap entry on a frame sent to this device (dev_map_bpf_prog_run), or of a
+   * cpumap entry on a frame this device received (cpu_map_bpf_prog_run_xdp, on the entry's CPU).
+   * Returns the run when the frame goes on: XDP_PASS, and XDP_REDIRECT from a cpumap program.
+   * Every other verdict drops it here: XDP_DROP as asked; XDP_ABORTED, a program fault, and
+   * verdicts that are no verdict there (XDP_TX, XDP_REDIRECT from a devmap program, unknown
+   * values: bpf_warn_invalid_xdp_action) as XDP_ABORTED with the reason in the trace.
+   */
+  runEntryProg(x: Exec, skb: Skb, prog: LiveProgram, hook: 'xdp-devmap' | 'xdp-cpumap', rxIfindex: number, rxQueue: number, egressIfindex: number): ProgOutcome | undefined {
+    const out = runXdpEntry(this.net.scratch, this.net.runtime, this.host.port, this.net.costs, prog, skb, { ifindex: rxIfindex, rxQueue, egressIfindex, cpu: x.cpu.id });
+    x.t += out.cost;
+    const v = out.error ? XDP_ABORTED : out.verdict;
+    const name = xdpVerdictName(v);
+    this.count(ENTRY_COUNTER[hook][v] ?? `${hook}/${name}`);
+    if (this.net.observed) this.hop(x, skb, hook, { verdict: name, progs: out, cost: out.cost });
+    if (v === XDP_PASS || (v === XDP_REDIRECT && hook === 'xdp-cpumap')) return out;
+    if (v === XDP_DROP) this.net.record('dropped', this, skb, 'XDP_DROP');
+    else {
+      const where = hook === 'xdp-devmap' ? 'a devmap' : 'a cpumap';
+      this.drop(x, skb, hook, 'XDP_ABORTED', out.error ? `program fault: ${out.error.detail}` : v === XDP_ABORTED ? undefined : `${name} is not a valid verdict in ${where} program`);
+    }
+    return undefined;
+  }
+
+  /**
+   * A cpumap entry's program over a batch of frames this device received, on the entry's CPU
+   * (cpu_map_bpf_prog_run): returns the frames it passed, which become skbs. Redirects it asks for
+   * go through xdp_do_redirect from this device and leave when the batch is done (xdp_do_flush).
+   */
+  cpumapProg(x: Exec, frames: Skb[], prog: LiveProgram, bulks: Map<Netdev, XdpBulk>): Skb[] {
+    let n = 0;
+    let redirected = false;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const out = this.runEntryProg(x, f, prog, 'xdp-cpumap', this.ifindex, 0, 0);
+      if (out === undefined) continue;
+      if (out.verdict === XDP_REDIRECT) {
+        redirected = true;
+        this.xdpRedirect(x, f, out, bulks, 0);
+      } else frames[n++] = f;
+    }
+    frames.length = n;
+    if (redirected) {
+      for (const b of bulks.values()) flushBulk(x, b, this);
+      this.net.flushCpumaps(x);
+    }
+    return frames;
   }
 
   /** One frame through ndo_xdp_xmit, tracing a drop when the device refuses it. */
@@ -441,11 +557,28 @@ export abstract class Netdev {
   }
 }
 
-/** Send a bulk of redirected frames through the target's ndo_xdp_xmit (bq_xmit_all). */
-export function flushBulk(x: Exec, b: XdpBulk, from: Netdev): void {
+/**
+ * Send a bulk of redirected frames through the target's ndo_xdp_xmit (bq_xmit_all), after the
+ * devmap entry's program when the bulk has one (dev_map_bpf_prog_run: ingress_ifindex of the
+ * receiving device, rx_queue_index 0, egress_ifindex of the target; no ndo_xdp_xmit call when
+ * it passes nothing). `end`: the flush at the end of the poll (__dev_flush), after which the next
+ * frame queued names the program again; a full bulk flushed mid-poll keeps it.
+ */
+export function flushBulk(x: Exec, b: XdpBulk, from: Netdev, end = true): void {
+  const prog = b.prog;
+  if (end) {
+    b.open = false;
+    b.prog = undefined;
+  }
   if (b.frames.length === 0) return;
   const frames = b.frames;
   b.frames = [];
+  if (prog !== undefined) {
+    let n = 0;
+    for (let i = 0; i < frames.length; i++) if (b.dev.runEntryProg(x, frames[i], prog, 'xdp-devmap', from.ifindex, 0, b.dev.ifindex) !== undefined) frames[n++] = frames[i];
+    frames.length = n;
+    if (n === 0) return;
+  }
   b.dev.count('xdp_xmit_calls');
   const sent = b.dev.xdpXmit(x, frames);
   for (let i = sent; i < frames.length; i++) from.drop(x, frames[i], 'xdp-redirect', 'XDP_XMIT_ERR', `redirect to ${b.dev.id}: ${b.dev.xmitRefusal()}`);

@@ -17,7 +17,7 @@ import { Bridge } from './bridge.ts';
 import { begin, Cpu, end, type Exec } from './cpu.ts';
 import { HookScratch } from './hooks.ts';
 import { Host } from './host.ts';
-import type { Netdev, XdpMode } from './netdev.ts';
+import type { Netdev, XdpBulk, XdpMode } from './netdev.ts';
 import { type Link, Nic, type NicOptions } from './nic.ts';
 import { resetPacketIds, Skb } from './skb.ts';
 import { Veth } from './veth.ts';
@@ -78,7 +78,8 @@ interface CpumapQueue {
   dev: Netdev;
   cpu: number;
   frames: Skb[];
-  prog?: unknown;
+  /** The entry's program (bpf_cpumap_val.bpf_prog), as of the last frame queued. */
+  prog: LiveProgram | undefined;
 }
 
 let macCounter = 0;
@@ -112,6 +113,8 @@ export class Network {
   /** Packet captures by device id ("host/dev"): called at the hooks they asked for, with the frame. */
   readonly taps = new Map<string, { points: ReadonlySet<TapPoint>; fn: (t: number, frame: Uint8Array, point: TapPoint) => void }[]>();
   private readonly cpumapQueues = new Map<string, CpumapQueue>();
+  /** Devmap bulk queues of redirects from cpumap programs, flushed after each batch. */
+  private readonly cpumapBulks = new Map<Netdev, XdpBulk>();
   private readonly wakeups = new Map<Netdev, number>();
 
   constructor(
@@ -284,14 +287,15 @@ export class Network {
   }
 
   /** XDP_REDIRECT into a cpumap: bulk per entry; flushed at the end of the NAPI poll. */
-  cpumapEnqueue(x: Exec, dev: Netdev, skb: Skb, cpu: number, map: BpfMap, key: number): void {
+  cpumapEnqueue(x: Exec, dev: Netdev, skb: Skb, cpu: number, map: BpfMap, key: number, prog?: LiveProgram): void {
     if (cpu < 0 || cpu >= this.cpus.length) {
       dev.drop(x, skb, 'xdp-redirect', 'XDP_REDIRECT_ERR', `cpumap entry ${key} names CPU ${cpu}, the network has ${this.cpus.length}`);
       return;
     }
     const k = `${map.id}/${key}/${dev.id}`;
     let q = this.cpumapQueues.get(k);
-    if (!q) this.cpumapQueues.set(k, (q = { dev, cpu, frames: [] }));
+    if (!q) this.cpumapQueues.set(k, (q = { dev, cpu, frames: [], prog: undefined }));
+    q.prog = prog;
     q.frames.push(skb);
     if (q.frames.length >= CPU_MAP_BULK_SIZE) this.flushCpumap(x, q);
   }
@@ -300,17 +304,22 @@ export class Network {
     for (const q of this.cpumapQueues.values()) if (q.frames.length) this.flushCpumap(x, q);
   }
 
-  /** The remote CPU's kthread builds skbs and runs the stack (cpu_map_kthread_run). */
+  /**
+   * The remote CPU's kthread builds skbs and runs the stack (cpu_map_kthread_run); an entry with a
+   * program runs it over the batch first (cpu_map_bpf_prog_run), and only what it passes becomes skbs.
+   */
   private flushCpumap(x: Exec, q: CpumapQueue): void {
     const frames = q.frames;
     q.frames = [];
+    const prog = q.prog;
     const cpu = this.cpus[q.cpu];
     const at = Math.max(this.sim.now, Math.ceil(x.t));
     if (this.observed) for (const f of frames) q.dev.hop(x, f, 'xdp-redirect', { verdict: `cpumap to cpu ${q.cpu}` });
     this.sim.scheduleAt(at, () => {
       const y = begin(cpu, this.sim.now);
       const s = y.t;
-      for (const f of frames) {
+      const pass = prog === undefined ? frames : q.dev.cpumapProg(y, frames, prog, this.cpumapBulks);
+      for (const f of pass) {
         y.t += this.costs.skbBuildNs;
         q.dev.receiveSkb(y, f, 0);
       }

@@ -25,7 +25,7 @@ export interface RunSummary {
   cpus: { cpu: number; busyNs: number; utilisation: number }[];
 }
 
-const VERDICT_HOOKS = new Set(['xdp', 'tc-ingress', 'tc-egress']);
+const VERDICT_HOOKS = new Set(['xdp', 'xdp-devmap', 'xdp-cpumap', 'tc-ingress', 'tc-egress']);
 
 export function summarize(b: Built, simulatedNs: number): RunSummary {
   const c = b.net.counters.snapshot();

@@ -8,7 +8,7 @@ import type { Network, TapPoint } from '../net/network.ts';
 import type { Hook, HopRecord } from '../trace/records.ts';
 
 const HOOKS: readonly Hook[] = [
-  'wire', 'nic-rx', 'xdp', 'xdp-tx', 'xdp-redirect', 'gro', 'tc-ingress', 'tc-egress', 'forward', 'local',
+  'wire', 'nic-rx', 'xdp', 'xdp-tx', 'xdp-redirect', 'xdp-devmap', 'xdp-cpumap', 'gro', 'tc-ingress', 'tc-egress', 'forward', 'local',
   'socket-filter', 'cgroup-ingress', 'cgroup-egress', 'sk-skb', 'qdisc', 'nic-tx', 'veth-xmit', 'drop',
 ];
 

@@ -14,6 +14,8 @@ export type Hook =
   | 'xdp' // native or generic XDP
   | 'xdp-tx' // XDP_TX back out of the same device
   | 'xdp-redirect' // leaves through a devmap/cpumap/ifindex redirect (after the flush)
+  | 'xdp-devmap' // the program of a devmap entry, on the target device, at the flush
+  | 'xdp-cpumap' // the program of a cpumap entry, on the remote CPU, before the skb is built
   | 'gro'
   | 'tc-ingress'
   | 'tc-egress'

@@ -62,6 +62,15 @@ export class DevMap extends BaseMap {
     return this.find(key >>> 0);
   }
 
+  /**
+   * Every entry, in the order dev_map_enqueue_multi() walks them for BPF_F_BROADCAST: DEVMAP
+   * slots by index, DEVMAP_HASH bucket by bucket (newest first within a bucket).
+   */
+  *targets(): IterableIterator<DevTarget> {
+    if (this.hashed) yield* this.table.inOrder();
+    else for (const e of this.slots) if (e !== undefined) yield e;
+  }
+
   /** Store a target without going through fds: the typed form of an update. */
   setTarget(key: number, ifindex: number, prog?: unknown, flags = 0n): number {
     return this.store(u32Bytes(key), ifindex, prog === undefined ? undefined : { prog }, flags);

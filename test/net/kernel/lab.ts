@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const FRAMES_PY = join(import.meta.dirname, 'frames.py');
+const PROG_VALUE_PY = join(import.meta.dirname, 'prog_value.py');
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -181,6 +182,17 @@ export class Lab {
     const args = ['map', 'update', 'id', String(this.mapId(pinnedMap)), 'key', 'hex', ...hex(key).match(/../g)!, 'value', 'hex', ...hex(value).match(/../g)!];
     if (ns !== undefined) this.exec(ns, 'bpftool', ...args);
     else sh('bpftool', args);
+  }
+
+  /**
+   * A map update whose value carries a program fd at `fdOffset` (bpf_devmap_val, bpf_cpumap_val:
+   * byte 4), which bpftool cannot write: prog_value.py opens the pinned program and passes its fd.
+   * Run inside `ns` when given, for the same reason as mapUpdate.
+   */
+  mapUpdateWithProg(pinnedMap: string, key: Uint8Array, value: Uint8Array, pinnedProg: string, fdOffset: number, ns?: string): void {
+    const args = [PROG_VALUE_PY, pinnedMap, hex(key), hex(value), pinnedProg, String(fdOffset)];
+    if (ns !== undefined) this.exec(ns, 'python3', ...args);
+    else sh('python3', args);
   }
 
   /** `bpftool map dump -j`, entries present only (array slots a DEVMAP leaves empty are skipped). */
