@@ -256,6 +256,21 @@ export abstract class Netdev {
       this.drop(x, skb, 'xdp', 'XDP_REDIRECT_ERR', 'no target device');
       return;
     }
+    if (!bulks) {
+      // Generic XDP (xdp_do_generic_redirect, dev_map_generic_redirect): the target must be up and
+      // the frame fit (xdp_ok_fwd_dev), then the entry's program runs (dev_map_bpf_prog_run_skb)
+      // and the skb goes straight to the driver (generic_xdp_tx): no ndo_xdp_xmit, so a veth
+      // whose peer runs no XDP takes it too, through the peer's backlog.
+      const refusal = target.xdpFwdRefusal(skb.len);
+      if (refusal !== undefined) {
+        this.drop(x, skb, 'xdp', 'XDP_REDIRECT_ERR', `redirect to ${target.id}: ${refusal}`);
+        return;
+      }
+      x.t += c.xdpRedirectNs;
+      if (prog !== undefined && target.runEntryProg(x, skb, prog, 'xdp-devmap', this.ifindex, rxQueue, target.ifindex) === undefined) return;
+      target.genericXdpXmit(x, skb);
+      return;
+    }
     // __xdp_enqueue() checks NETDEV_XDP_ACT_NDO_XMIT first: a device that does not take XDP
     // frames now (a veth whose peer runs no XDP) refuses at once with -EOPNOTSUPP (Linux ≥ 6.3).
     if (!target.acceptsXdpFrames()) {
@@ -263,13 +278,6 @@ export abstract class Netdev {
       return;
     }
     x.t += c.xdpRedirectNs;
-    if (!bulks) {
-      // Generic XDP redirects transmit the skb at once (xdp_do_generic_redirect), after the
-      // entry's program (dev_map_generic_redirect → dev_map_bpf_prog_run_skb).
-      if (prog !== undefined && target.runEntryProg(x, skb, prog, 'xdp-devmap', this.ifindex, rxQueue, target.ifindex) === undefined) return;
-      target.xdpXmitOne(x, skb, this);
-      return;
-    }
     this.bulkEnqueue(x, skb, target, prog, bulks);
   }
 
@@ -297,7 +305,7 @@ export abstract class Netdev {
     for (const t of map.targets()) {
       if (excludeIngress && (t.ifindex === this.ifindex || t.ifindex === this.master?.ifindex)) continue;
       const dev = this.host.byIfindex(t.ifindex);
-      if (!dev || (bulks && !dev.acceptsXdpFrames())) continue;
+      if (!dev || (bulks ? !dev.acceptsXdpFrames() : dev.xdpFwdRefusal(skb.len) !== undefined)) continue;
       dsts.push({ dev, prog: entryProg(t) });
     }
     if (dsts.length === 0) {
@@ -308,7 +316,7 @@ export abstract class Netdev {
       const { dev, prog } = dsts[i];
       const f = i === dsts.length - 1 ? skb : skb.clone(x.t);
       if (bulks) this.bulkEnqueue(x, f, dev, prog, bulks);
-      else if (prog === undefined || dev.runEntryProg(x, f, prog, 'xdp-devmap', this.ifindex, rxQueue, dev.ifindex) !== undefined) dev.xdpXmitOne(x, f, this);
+      else if (prog === undefined || dev.runEntryProg(x, f, prog, 'xdp-devmap', this.ifindex, rxQueue, dev.ifindex) !== undefined) dev.genericXdpXmit(x, f);
     }
   }
 
@@ -361,10 +369,17 @@ export abstract class Netdev {
     return frames;
   }
 
-  /** One frame through ndo_xdp_xmit, tracing a drop when the device refuses it. */
-  xdpXmitOne(x: Exec, skb: Skb, from: Netdev): void {
-    const sent = this.xdpXmit(x, [skb]);
-    if (sent === 0) from.drop(x, skb, 'xdp-redirect', 'XDP_XMIT_ERR', `redirect to ${this.id}: ${this.xmitRefusal()}`);
+  /** xdp_ok_fwd_dev(): why a generic redirect may not go out of this device (down, or too long for its MTU). */
+  xdpFwdRefusal(len: number): string | undefined {
+    if (!this.up) return `${this.id} is down (-ENETDOWN)`;
+    // mtu + hard_header_len (14) + VLAN_HLEN (4)
+    if (len > this.mtu + 18) return `${len} bytes do not fit ${this.id}'s MTU ${this.mtu} (-EMSGSIZE)`;
+    return undefined;
+  }
+
+  /** generic_xdp_tx(): a generically redirected skb straight to the driver, past the qdisc. */
+  genericXdpXmit(x: Exec, skb: Skb): void {
+    this.driverXmit(x, skb);
   }
 
   /**

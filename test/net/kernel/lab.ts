@@ -160,8 +160,8 @@ export class Lab {
   }
 
   /** `ip link set dev X xdpdrv pinned P` (native XDP; veth supports it). */
-  attachXdp(ns: string, dev: string, pinnedProg: string): void {
-    this.ip(ns, 'link', 'set', 'dev', dev, 'xdpdrv', 'pinned', pinnedProg);
+  attachXdp(ns: string, dev: string, pinnedProg: string, mode: 'xdpdrv' | 'xdpgeneric' = 'xdpdrv'): void {
+    this.ip(ns, 'link', 'set', 'dev', dev, mode, 'pinned', pinnedProg);
   }
 
   /** clsact + `tc filter add dev X ingress|egress bpf da object-pinned P`. */
