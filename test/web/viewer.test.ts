@@ -187,7 +187,15 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       expect(await page.locator('g.device').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(devices);
       expect(await page.locator('g.link').count()).toBe(topo.links.length);
       await page.click('#play');
-      await page.waitForSelector('circle.packet');
+      // The list of recent packets keeps them (a dot leaves the picture once its walk is done).
+      try {
+        await page.waitForSelector('#recent li', { timeout: 45_000 });
+      } catch (e) {
+        // Say where the run stood, to tell a stalled clock from a page that got nothing.
+        const state = await json<unknown>(f, '/api/state');
+        const stored = await json<unknown[]>(f, '/api/packets');
+        throw new Error(`no packet reached the page: state ${JSON.stringify(state)}, ${stored.length} packets stored, page status "${await page.locator('#conn').textContent()}", clock "${await page.locator('#clock').textContent()}"`, { cause: e });
+      }
       await page.screenshot({ path: `${SHOTS}/viewer-${file.replace(/\.yaml$/, '')}.png` });
       expect(errors).toEqual([]);
       await page.close();
