@@ -90,7 +90,7 @@ export class HookScratch {
   constructor(private readonly rt: Runtime) {}
 
   /** The xdp_buff, its xdp_md and the program's arguments (r1 = the context), reset for this frame. */
-  xdp(frame: Uint8Array, meta: Uint8Array, ifindex: number, rxQueue: number): { pkt: PacketBuf; ctx: XdpCtx; args: readonly bigint[] } {
+  xdp(frame: Uint8Array, meta: Uint8Array, ifindex: number, rxQueue: number, egressIfindex = 0): { pkt: PacketBuf; ctx: XdpCtx; args: readonly bigint[] } {
     let e = this.xdpHook;
     if (e === undefined) {
       const pkt = new PacketBuf(this.rt.mem, frame, { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: 4096 });
@@ -98,7 +98,7 @@ export class HookScratch {
       this.xdpHook = e = { pkt, ctx, args: [ctx.addr] };
     }
     e.pkt.reset(frame, XDP_PACKET_HEADROOM, meta);
-    e.ctx.reset(e.pkt, ifindex, rxQueue);
+    e.ctx.reset(e.pkt, ifindex, rxQueue, egressIfindex);
     return e;
   }
 
@@ -117,7 +117,14 @@ export class HookScratch {
   }
 }
 
-/** Run an XDP program on the frame; the skb's bytes and metadata take the program's changes. */
+/**
+ * Run an XDP program on the frame; the skb's bytes and metadata take the program's changes. At
+ * the XDP hook `where` is the receiving device and queue. For the program of a devmap or cpumap
+ * entry (kernel/bpf/devmap.c: dev_map_bpf_prog_run; kernel/bpf/cpumap.c: cpu_map_bpf_prog_run_xdp)
+ * ingress_ifindex is still the device that received the frame, rx_queue_index whatever the caller
+ * says (0 on the frame paths: their xdp_rxq_info carries only the device), and egress_ifindex the
+ * devmap target (0 elsewhere; only BPF_XDP_DEVMAP programs may read it).
+ */
 export function runXdp(
   scratch: HookScratch,
   rt: Runtime,
@@ -125,33 +132,9 @@ export function runXdp(
   costs: CostProfile,
   prog: LiveProgram,
   skb: Skb,
-  where: { ifindex: number; rxQueue: number; cpu: number },
+  where: { ifindex: number; rxQueue: number; cpu: number; egressIfindex?: number },
 ): ProgOutcome {
-  const { pkt, ctx, args } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
-  const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
-  const out = outcome(prog, env, costs, args, false);
-  copyBack(pkt, skb);
-  return out;
-}
-
-/**
- * Run the program of a devmap or cpumap entry on a redirected frame, with the xdp_md the kernel
- * gives it there (kernel/bpf/devmap.c: dev_map_bpf_prog_run; kernel/bpf/cpumap.c:
- * cpu_map_bpf_prog_run_xdp): ingress_ifindex is the device that received the frame,
- * rx_queue_index whatever the caller says (0 on the frame paths: their xdp_rxq_info carries only
- * the device), egress_ifindex the devmap target (0 for cpumap programs, which may not read it).
- */
-export function runXdpEntry(
-  scratch: HookScratch,
-  rt: Runtime,
-  host: HostPort,
-  costs: CostProfile,
-  prog: LiveProgram,
-  skb: Skb,
-  where: { ifindex: number; rxQueue: number; egressIfindex: number; cpu: number },
-): ProgOutcome {
-  const { pkt, ctx, args } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue);
-  ctx.set('egress_ifindex', where.egressIfindex);
+  const { pkt, ctx, args } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue, where.egressIfindex ?? 0);
   const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
   const out = outcome(prog, env, costs, args, false);
   copyBack(pkt, skb);

@@ -10,7 +10,7 @@ import type { LiveProgram } from '../ebpf/runtime/runtime.ts';
 import { BPF_F_INGRESS, TC_ACT_OK, TC_ACT_PIPE, TC_ACT_RECLASSIFY, TC_ACT_REDIRECT, TC_ACT_SHOT, TC_ACT_STOLEN, TC_ACT_UNSPEC, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX, TC_ACT_QUEUED } from '../ebpf/runtime/env.ts';
 import type { Qdisc } from './qdisc/base.ts';
 import { type Exec } from './cpu.ts';
-import { runTc, runXdp, runXdpEntry, tcVerdictName, xdpVerdictName, type ProgOutcome } from './hooks.ts';
+import { runTc, runXdp, tcVerdictName, xdpVerdictName, type ProgOutcome } from './hooks.ts';
 import type { Host } from './host.ts';
 import type { Cell, Network } from './network.ts';
 import type { Skb } from './skb.ts';
@@ -329,7 +329,7 @@ export abstract class Netdev {
    * values: bpf_warn_invalid_xdp_action) as XDP_ABORTED with the reason in the trace.
    */
   runEntryProg(x: Exec, skb: Skb, prog: LiveProgram, hook: 'xdp-devmap' | 'xdp-cpumap', rxIfindex: number, rxQueue: number, egressIfindex: number): ProgOutcome | undefined {
-    const out = runXdpEntry(this.net.scratch, this.net.runtime, this.host.port, this.net.costs, prog, skb, { ifindex: rxIfindex, rxQueue, egressIfindex, cpu: x.cpu.id });
+    const out = runXdp(this.net.scratch, this.net.runtime, this.host.port, this.net.costs, prog, skb, { ifindex: rxIfindex, rxQueue, egressIfindex, cpu: x.cpu.id });
     x.t += out.cost;
     const v = out.error ? XDP_ABORTED : out.verdict;
     const name = xdpVerdictName(v);

@@ -78,7 +78,11 @@ export async function startServer(session: Session, opts: ServeOptions = {}): Pr
       if (timer) clearInterval(timer);
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // server.close() alone waits for every connection a browser still holds (a keep-alive
+      // socket with a request in flight can linger ~100 s): closing means closing them.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -90,8 +90,11 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     await page.click('#play');
     await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
     await page.waitForTimeout(150);
-    const dot = page.locator('circle.packet').first();
-    const pkt = Number(await dot.getAttribute('data-pkt'));
+    // The newest dot: an old dot may still be walking the picture after the server's bounded
+    // packet store (1000) has let its packet go.
+    const ids = await page.locator('circle.packet').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-pkt'))));
+    const pkt = Math.max(...ids);
+    const dot = page.locator(`circle.packet[data-pkt="${pkt}"]`);
     await dot.click({ force: true });
     await page.waitForFunction((p) => document.querySelector('#trace h3')?.textContent?.startsWith(`Packet ${p} `), pkt);
     const heads = await page.locator('#trace li.hop .hop-head').allTextContents();
@@ -174,7 +177,7 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     }
   });
 
-  it.each(readdirSync('scenarios').filter((x) => x.endsWith('.yaml')).sort())('every bundled scenario draws without errors: %s', async (file) => {
+  it.each(readdirSync('scenarios').filter((x) => x.endsWith('.yaml')).sort())('every bundled scenario draws without errors: %s', { timeout: 150_000 }, async (file) => {
     // Paused until the page has drawn: a short replay (pcap-replay's 43 frames) could otherwise
     // be over before a slow browser connects, leaving no packet to see.
     const session = await Session.create(loadScenarioFile(`scenarios/${file}`), { play: false, speed: 200_000, wallMs: () => performance.now() });
@@ -189,7 +192,7 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await page.click('#play');
       // The list of recent packets keeps them (a dot leaves the picture once its walk is done).
       try {
-        await page.waitForSelector('#recent li', { timeout: 45_000 });
+        await page.waitForSelector('#recent li', { timeout: 90_000 });
       } catch (e) {
         // Say where the run stood, to tell a stalled clock from a page that got nothing.
         const state = await json<unknown>(f, '/api/state');

@@ -34,11 +34,11 @@ export class XdpCtx {
   }
 
   /** Reuse for another packet (see PacketBuf.reset). */
-  reset(pkt: PacketBuf, ingress_ifindex: number, rx_queue_index: number): void {
+  reset(pkt: PacketBuf, ingress_ifindex: number, rx_queue_index: number, egress_ifindex = 0): void {
     this.pkt = pkt;
     this.view.setUint32(12, ingress_ifindex >>> 0, true);
     this.view.setUint32(16, rx_queue_index >>> 0, true);
-    this.view.setUint32(20, 0, true);
+    this.view.setUint32(20, egress_ifindex >>> 0, true);
   }
 
   /** The context pointer programs get in r1 (constant: the region never moves). */
