@@ -301,7 +301,7 @@ function compile(prog: InterpretedProgram): JitFn {
  */
 function drive(st: ExecState): void {
   for (;;) {
-    // A tail-call target or a caller's frame in another program: it tiers up on its own count.
+    // Every entry into a program's code counts towards its tier-up: a run, a tail call into it.
     const f = st.prog.compiled ?? st.prog.entered();
     if (f === undefined) {
       exec(st);
@@ -469,7 +469,6 @@ export class InterpretedProgram implements LoadedProgram {
     st.exitP = -4;
     if (st.steps.length) st.steps = [];
     st.env = opts.env;
-    if (!this.tiered) this.entered();
     try {
       drive(st);
       // The hand-off list is handed over (a run that tail-called starts the next one with a new list).
