@@ -213,6 +213,8 @@ export class Network {
     skb.traffic = meta.traffic;
     this.counters.add('injected', 1);
     this.onInject?.(skb);
+    // Taps see the frame as it enters, just before its first hop record (the viewer decodes it).
+    if (this.taps.size > 0) this.tap(dev, 'wire', skb, this.sim.now);
     if (this.trace.on) this.trace.emit({ type: 'hop', t: this.sim.now, pkt: skb.id, host: dev.host.name, dev: dev.name, hook: 'wire', verdict: dev instanceof Nic ? 'arrive' : 'send', len: skb.len, flow: meta.flow, traffic: meta.traffic });
     if (dev instanceof Nic) dev.receiveFromWire(skb);
     else {

@@ -167,6 +167,11 @@ describe('REST API', () => {
     expect(miss.status).toBe(404);
     expect(miss.data.error).toMatch(/not kept/);
     expect((await get('/api/packets/abc')).status).toBe(400);
+    // A generated packet's first hop, as it entered, is decoded too.
+    const gen = list.find((p) => p.traffic !== 'manual');
+    const trace = (await get<PacketTrace>(`/api/packets/${gen?.pkt}`)).data;
+    expect(trace.hops[0].hop.hook).toBe('wire');
+    expect(trace.hops[0].after?.summary).toMatch(/^IP 10\.0\.0\.\d+\.\d+ > /);
   });
 
   it('traffic sources: list and change a rate', async () => {
