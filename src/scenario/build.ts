@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObjectFile } from '../ebpf/elf/index.ts';
 import { hexToBytes } from '../ebpf/isa/insn.ts';
+import { CpuMap, DevMap } from '../ebpf/maps/index.ts';
+import { EINVAL, ENODEV, errnoName } from '../ebpf/maps/errno.ts';
+import { progAttachType, progType } from '../ebpf/maps/objects.ts';
 import type { LoadedObject } from '../ebpf/runtime/runtime.ts';
 import { type Netdev } from '../net/netdev.ts';
 import { Network } from '../net/network.ts';
@@ -237,12 +240,45 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
       return v;
     }
     const out = new Uint8Array(size);
-    new DataView(out.buffer).setUint32(0, devOf(b.ifindex.host, b.ifindex.dev).ifindex, true);
+    const v = 'ifindex' in b ? devOf(b.ifindex.host, b.ifindex.dev).ifindex : b.qsize;
+    new DataView(out.buffer).setUint32(0, v, true);
     return out;
   };
   for (const m of sc.maps) {
     const map = objOf(m.object).maps.get(m.map) ?? fail(`object ${m.object}: no map '${m.map}'`);
     m.entries.forEach((e, i) => {
+      const v = e.value;
+      if ('program' in v && v.program !== undefined) {
+        // The value holds a program fd: set through the map's typed API with the loaded program.
+        const ref = v.program;
+        const where = `map ${m.map}[${i}]`;
+        const prog = objOf(ref.object).programs.get(ref.program) ?? fail(`${where}: no program '${ref.program}' in ${ref.object}`);
+        const keyBytes = bytesOf(e.key, map.def.keySize, `${m.map}[${i}].key`);
+        const key = new DataView(keyBytes.buffer, keyBytes.byteOffset).getUint32(0, true);
+        const kind = 'qsize' in v ? 'cpumap' : 'devmap';
+        const want = kind === 'cpumap' ? 'BPF_XDP_CPUMAP' : 'BPF_XDP_DEVMAP';
+        if (map.def.valueSize !== 8) fail(`${where}: program ${ref.program}: the map's value_size is ${map.def.valueSize}; a ${kind} entry with a program needs 8 (struct bpf_${kind}_val)`);
+        let err: number;
+        if ('qsize' in v) {
+          if (!(map instanceof CpuMap)) return fail(`${where}: "${m.map}" is a ${map.def.type}; {qsize, program} is a CPUMAP value`);
+          err = map.setTarget(key, v.qsize, prog);
+        } else {
+          if (!(map instanceof DevMap)) return fail(`${where}: "${m.map}" is a ${map.def.type}; {ifindex, program} is a DEVMAP or DEVMAP_HASH value`);
+          err = map.setTarget(key, devOf(v.ifindex.host, v.ifindex.dev).ifindex, prog);
+        }
+        if (err === 0) return;
+        const type = progType(prog);
+        const attach = progAttachType(prog);
+        const reason =
+          type !== 'BPF_PROG_TYPE_XDP' || attach !== want
+            ? `program ${ref.program} (section "${prog.spec.section}") is not an xdp/${kind} program: a ${kind} entry runs XDP programs for ${want}, SEC("xdp/${kind}")`
+            : kind === 'cpumap' && -err === ENODEV
+              ? `no CPU ${key} (the host has fewer CPUs)`
+              : kind === 'devmap' && -err === EINVAL
+                ? `the device is not usable as a redirect target`
+                : `${kind} update refused`;
+        fail(`${where}: ${kind} entry ${key} = ${ref.program}: errno ${-err} (${errnoName(-err)}): ${reason}`);
+      }
       const err = map.update(bytesOf(e.key, map.def.keySize, `${m.map}[${i}].key`), bytesOf(e.value, map.def.valueSize, `${m.map}[${i}].value`));
       if (err !== 0) fail(`map ${m.map}[${i}]: update failed with errno ${-err}`);
     });

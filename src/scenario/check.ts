@@ -21,6 +21,7 @@ import type {
   MapPreload,
   PacketMatch,
   Program,
+  ProgramRef,
   Qdisc,
   ReplayTiming,
   Scenario,
@@ -73,7 +74,7 @@ export function finalize(d: Draft, ctx: FinalizeContext): Scenario {
     .map((e, i) => checkExpectation(d, e, { path: ['expect', i] }, names, ctx))
     .filter((e): e is Expectation => e !== undefined);
   // Objects in the order first used; ones nothing refers to any more (after deletes) are dropped.
-  const used = new Set<string>([...programs.map((p) => p.object), ...maps.map((m) => m.object), ...tailCalls.flatMap((t) => [t.object, t.program.object])]);
+  const used = new Set<string>([...programs.map((p) => p.object), ...maps.flatMap((m) => [m.object, ...m.entries.flatMap((e) => ('program' in e.value && e.value.program ? [e.value.program.object] : []))]), ...tailCalls.flatMap((t) => [t.object, t.program.object])]);
   for (const o of d.objects.values()) if (o.pinDir !== undefined || o.pinMaps !== undefined) used.add(o.id);
   const objects: BpfObject[] = [...d.objects.values()].filter((o) => used.has(o.id));
   return {
@@ -311,6 +312,14 @@ function mapOwner(d: Draft, object: string | undefined, map: string, w: Where): 
 function encode(d: Draft, raw: RawBytes, o: BpfObject, map: string, which: 'key' | 'value', w: Where): MapBytes | undefined {
   const spec = d.specs.get(o.id);
   const ms = spec?.maps.find((m) => m.name === map);
+  if ('program' in raw && raw.program !== undefined) {
+    const program = entryProgram(d, raw, o, map, which, w);
+    if (!program) return undefined;
+    if ('qsize' in raw) return { qsize: raw.qsize, program };
+    if (!d.devRef(raw.ifindex, w)) return undefined;
+    return { ifindex: raw.ifindex, program };
+  }
+  if ('qsize' in raw) return undefined; // not produced without a program
   if ('ifindex' in raw) {
     if (!d.devRef(raw.ifindex, w)) return undefined;
     const size = ms ? (which === 'key' ? ms.keySize : ms.valueSize) : 4;
@@ -320,6 +329,44 @@ function encode(d: Draft, raw: RawBytes, o: BpfObject, map: string, which: 'key'
   const r = encodeMapBytes(raw, ms, spec?.btf, which);
   if (!r.ok) return void d.err(w, r.error);
   return { hex: r.hex };
+}
+
+/**
+ * The program of a devmap value {ifindex, program} or a cpumap value {qsize, program}: the map
+ * must be of that kind with 8-byte values (struct bpf_devmap_val / bpf_cpumap_val), and the
+ * program an XDP program for entries of that map (SEC("xdp/devmap") / SEC("xdp/cpumap")).
+ */
+function entryProgram(d: Draft, raw: Extract<RawBytes, { program?: unknown }>, o: BpfObject, map: string, which: 'key' | 'value', w: Where): ProgramRef | undefined {
+  const ref = raw.program!;
+  const cpumap = 'qsize' in raw;
+  const kind = cpumap ? 'cpumap' : 'devmap';
+  const sample = cpumap ? '{qsize: 2048, program: NAME}' : '{ifindex: "host/dev", program: NAME}';
+  if (which === 'key') return void d.err(sub(w, 'program'), `a program goes in a map value, not a key`);
+  const info = o.info?.maps.find((m) => m.name === map);
+  if (info) {
+    const types = cpumap ? ['BPF_MAP_TYPE_CPUMAP'] : ['BPF_MAP_TYPE_DEVMAP', 'BPF_MAP_TYPE_DEVMAP_HASH'];
+    if (!types.includes(info.type)) {
+      if (cpumap) return void d.err(sub(w, 'qsize'), `"qsize" is for a CPUMAP value, and "${map}" is a ${info.type}${info.type.startsWith('BPF_MAP_TYPE_DEVMAP') ? ': write {ifindex: "host/dev", program: NAME}' : '; drop "qsize" and "program"'}`);
+      const hint = info.type === 'BPF_MAP_TYPE_CPUMAP' ? ': write {qsize: N, program: NAME}' : '; only DEVMAP, DEVMAP_HASH and CPUMAP values run a program';
+      return void d.err(sub(w, 'program'), `"program" is for a devmap or cpumap value, and "${map}" is a ${info.type}${hint}`);
+    }
+    if (info.valueSize !== 8) {
+      return void d.err(sub(w, 'program'), `"${map}" has value_size ${info.valueSize}: a ${kind} entry with a program needs 8-byte values (struct bpf_${kind}_val); declare __type(value, struct bpf_${kind}_val)`);
+    }
+  }
+  const objectId = ref.programObject ?? o.id;
+  const po = d.objects.get(objectId)!;
+  if (po.info && !po.info.programs.some((p) => p.name === ref.program)) {
+    const others = [...d.objects.values()].filter((x) => x.id !== po.id && x.info?.programs.some((p) => p.name === ref.program));
+    const fix = others.length ? `; it is in ${others.map((x) => x.id).join(', ')}: add "programObject: ${others[0].id}"` : '';
+    return void d.err(sub(w, 'program'), `no program "${ref.program}" in ${po.id} (programs: ${describePrograms(po) || 'none'})${fix}`);
+  }
+  const full = d.specs.get(po.id)?.programs.find((p) => p.name === ref.program);
+  const want = cpumap ? 'BPF_XDP_CPUMAP' : 'BPF_XDP_DEVMAP';
+  if (full && (full.progType !== 'BPF_PROG_TYPE_XDP' || full.attachType !== want)) {
+    return void d.err(sub(w, 'program'), `program "${full.name}" is in section "${full.section}"; a ${kind} entry runs XDP programs for ${want}: put it in SEC("xdp/${kind}") (value ${sample})`);
+  }
+  return { object: po.id, program: ref.program };
 }
 
 function checkMaps(d: Draft): MapPreload[] {

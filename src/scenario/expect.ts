@@ -103,9 +103,10 @@ function checkOne(b: Built, e: Expectation, path?: { id?: number; hops: string[]
       const obj = b.objects.get(e.object);
       const map = obj?.maps.get(e.map);
       if (!map) return res(`map ${e.object}:${e.map}`, false, 'no such map');
-      const key = 'hex' in e.key ? hexToBytes(e.key.hex) : (() => {
+      const kb = e.key;
+      const key = 'hex' in kb ? hexToBytes(kb.hex) : !('ifindex' in kb) ? new Uint8Array(map.def.keySize) : (() => {
         const k = new Uint8Array(map.def.keySize);
-        const d = b.net.hosts.get(e.key.ifindex.host)?.devices.get(e.key.ifindex.dev);
+        const d = b.net.hosts.get(kb.ifindex.host)?.devices.get(kb.ifindex.dev);
         new DataView(k.buffer).setUint32(0, d?.ifindex ?? 0, true);
         return k;
       })();

@@ -64,7 +64,7 @@ export function exportShell(s: Scenario): string {
   emit(`trap 'rc=$?; if [ "$rc" -ne 0 ]; then echo "chainlab: setup failed (exit $rc); cleaning up" >&2; cleanup; fi' EXIT`, '');
   emit('# Commands that name a bpffs path run under nsenter: "ip -n" and "ip netns exec" remount /sys, which hides /sys/fs/bpf.');
   emit('in_ns() { local n=$1; shift; nsenter --net="/run/netns/$n" "$@"; }');
-  if (s.maps.some((m) => m.entries.some((e) => 'ifindex' in e.key || 'ifindex' in e.value))) {
+  if (s.maps.some((m) => m.entries.some((e) => 'ifindex' in e.key || ('ifindex' in e.value && e.value.program === undefined)))) {
     emit('# A device\'s ifindex as little-endian hex bytes, padded to $3 bytes.');
     emit('ifindex_hex() {', '  local i b n=0', '  i=$(ip -n "$1" -o link show dev "$2" | cut -d: -f1)', '  for b in 0 8 16 24; do printf \'%02x \' $(( (i >> b) & 255 )); n=$((n + 1)); done', '  while [ "$n" -lt "$3" ]; do printf \'00 \'; n=$((n + 1)); done', '}');
   }
@@ -131,6 +131,8 @@ function planObjects(s: Scenario): Plan {
         ? 'the scenario pins it'
         : s.maps.some((m) => m.object === o.id)
           ? 'its maps are preloaded'
+          : s.maps.some((m) => m.entries.some((e) => 'program' in e.value && e.value.program?.object === o.id))
+            ? 'a devmap or cpumap entry runs one of its programs'
           : s.tailCalls.some((t) => t.object === o.id || t.program.object === o.id)
             ? 'it takes part in tail calls'
             : o.info?.maps.some((m) => m.staticSlots)
@@ -359,6 +361,7 @@ function objArgs(plan: Plan, o: BpfObject, p: Program): string {
 
 function bytesArg(b: MapBytes, size: number | undefined): string {
   if ('hex' in b) return `hex ${hexSpaced(b.hex)}`;
+  if (!('ifindex' in b)) return `hex ${[0, 8, 16, 24].map((s) => ((b.qsize >>> s) & 255).toString(16).padStart(2, '0')).join(' ')}`;
   return `hex $(ifindex_hex ${ns(b.ifindex.host)} ${q(b.ifindex.dev)} ${size ?? 4})`;
 }
 
@@ -388,6 +391,18 @@ function bpf(s: Scenario, plan: Plan, emit: (...l: string[]) => void): void {
     const o = objOf(m.object);
     const info = o.info?.maps.find((x) => x.name === m.map);
     for (const e of m.entries) {
+      const v = e.value;
+      if ('program' in v && v.program !== undefined) {
+        // bpftool writes a value as bytes, and a program fd is no byte string it can know: a loader sets these.
+        const kind = 'qsize' in v ? 'cpumap' : 'devmap';
+        const first = 'qsize' in v ? `.qsize = ${v.qsize}` : `.ifindex = ifindex of ${v.ifindex.dev} in ${ns(v.ifindex.host)}`;
+        const key = 'hex' in e.key ? `key hex ${hexSpaced(e.key.hex)}` : `key ${bytesArg(e.key, info?.keySize)}`;
+        emit(
+          `# ${m.map}: ${key} needs a loader, not bpftool: the value struct bpf_${kind}_val { ${first}, .bpf_prog.fd = fd of ${plan.progDir.get(v.program.object)}/${q(v.program.program)} } holds a program fd.`,
+          `# Set it with libbpf: bpf_map_update_elem(bpf_obj_get(${plan.mapDir.get(o.id)}/${q(m.map)}), &key, &val, BPF_ANY), the fd from bpf_obj_get() of the pinned program.`,
+        );
+        continue;
+      }
       const ifHost = 'ifindex' in e.value ? e.value.ifindex.host : 'ifindex' in e.key ? e.key.ifindex.host : undefined;
       // Devmap entries name devices by ifindex, which the kernel reads in the updating process's namespace.
       const pre = ifHost !== undefined ? `in_ns ${ns(ifHost)} ` : '';

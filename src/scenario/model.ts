@@ -293,8 +293,13 @@ export interface Attach {
   map?: string;
 }
 
-/** Bytes for a map key or value: hex, or a device's ifindex (u32, little-endian, zero-padded). */
-export type MapBytes = { hex: string } | { ifindex: DevRef };
+/**
+ * Bytes for a map key or value: hex, or a device's ifindex (u32, little-endian, zero-padded).
+ * A devmap value may name a program to run on redirected frames (struct bpf_devmap_val), a
+ * cpumap value a queue size and a program (struct bpf_cpumap_val): the program's fd is only
+ * known once it is loaded, so these are set through the map's typed API.
+ */
+export type MapBytes = { hex: string } | { ifindex: DevRef; program?: ProgramRef } | { qsize: number; program: ProgramRef };
 
 export interface MapEntry {
   key: MapBytes;

@@ -50,7 +50,14 @@ export type RawBytes =
   | { int: number }
   | { list: number[] }
   | { struct: Record<string, unknown> }
-  | { ifindex: { host: string; dev: string } };
+  | { ifindex: { host: string; dev: string }; program?: RawProgramRef }
+  | { qsize: number; program: RawProgramRef };
+
+/** A devmap/cpumap entry's program as written: its name and, if not the map's, its object. */
+export interface RawProgramRef {
+  program: string;
+  programObject?: string;
+}
 
 export const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
@@ -69,7 +76,7 @@ export type Encoded = { ok: true; hex: string } | { ok: false; error: string };
  * little-endian (as the BPF program reads a u32/u64 on x86 and arm64); a mapping is laid out by
  * the map's BTF type (needs a BTF-defined map).
  */
-export function encodeMapBytes(raw: Exclude<RawBytes, { ifindex: unknown }>, map: MapSpec | undefined, btf: Btf | undefined, which: 'key' | 'value'): Encoded {
+export function encodeMapBytes(raw: Exclude<RawBytes, { ifindex: unknown } | { qsize: unknown; program: unknown }>, map: MapSpec | undefined, btf: Btf | undefined, which: 'key' | 'value'): Encoded {
   const size = map ? (which === 'key' ? map.keySize : map.valueSize) : undefined;
   const sizeNote = size === undefined ? '' : ` (the map's ${which}_size is ${size})`;
   if ('hex' in raw) {

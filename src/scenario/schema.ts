@@ -309,6 +309,9 @@ export type ProgramInput = z.output<typeof programSchema>;
 /**
  * Key or value bytes: hex text ("0a 00 00 01"), an integer (little-endian, the map's size),
  * a list of byte values, {ifindex: "h1/eth0"}, or a mapping of struct fields (laid out by BTF).
+ * A devmap value may carry an entry program ({ifindex: "h1/eth0", program: NAME}), a cpumap
+ * value too ({qsize: N, program: NAME}); "programObject" names the program's object when it is
+ * not the map's.
  */
 export const bytesSchema = z.unknown().transform((v, ctx): RawBytes => {
   if (typeof v === 'string') return { hex: v };
@@ -322,10 +325,28 @@ export const bytesSchema = z.unknown().transform((v, ctx): RawBytes => {
   }
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
+    // A devmap/cpumap entry's program: {ifindex: host/dev, program: NAME} or {qsize: N, program: NAME}.
+    const prog = (): { program: string; programObject?: string } | string | undefined => {
+      if (!('program' in o)) return 'programObject' in o ? '"programObject" goes with "program: NAME"' : undefined;
+      if (typeof o.program !== 'string' || o.program === '') return `expected "program" to be a program name, got ${show(o.program)}`;
+      if ('programObject' in o && (typeof o.programObject !== 'string' || o.programObject === '')) return `expected "programObject" to be an object path, got ${show(o.programObject)}`;
+      return { program: o.program, ...(typeof o.programObject === 'string' ? { programObject: o.programObject } : {}) };
+    };
     if ('ifindex' in o) {
       const r = devRef.safeParse(o.ifindex);
-      if (!r.success || Object.keys(o).length !== 1) return issue(ctx, 'expected {ifindex: "host/dev"}');
-      return { ifindex: r.data };
+      const p = prog();
+      if (typeof p === 'string') return issue(ctx, p);
+      const extra = Object.keys(o).filter((k) => !['ifindex', 'program', 'programObject'].includes(k));
+      if (!r.success || extra.length) return issue(ctx, 'expected {ifindex: "host/dev"} or {ifindex: "host/dev", program: NAME}');
+      return p ? { ifindex: r.data, program: p } : { ifindex: r.data };
+    }
+    if ('program' in o || 'programObject' in o) {
+      const p = prog();
+      if (typeof p === 'string') return issue(ctx, p);
+      const extra = Object.keys(o).filter((k) => !['qsize', 'program', 'programObject'].includes(k));
+      if (!('qsize' in o) || extra.length) return issue(ctx, 'a program goes in a devmap value {ifindex: "host/dev", program: NAME} or a cpumap value {qsize: N, program: NAME}');
+      if (typeof o.qsize !== 'number' || !Number.isSafeInteger(o.qsize) || o.qsize < 0) return issue(ctx, `expected "qsize" to be a queue size (an integer), got ${show(o.qsize)}`);
+      return { qsize: o.qsize, program: p! };
     }
     return { struct: o };
   }

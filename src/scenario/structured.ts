@@ -229,12 +229,19 @@ export function applyMap(d: Draft, m: MapInput, w: Where): void {
       object = o.id;
     }
   }
-  d.addMapEntries(
-    object,
-    map,
-    m.entries.map((e, i) => ({ key: e.key, value: e.value, where: sub(w, 'entries', i) })),
-    w,
-  );
+  // A devmap/cpumap entry's program from another object: that object is loaded too.
+  const entries = [];
+  for (const [i, e] of m.entries.entries()) {
+    let value = e.value;
+    if ('program' in value && value.program?.programObject !== undefined) {
+      const written = value.program.programObject;
+      const po = d.object(written, written.endsWith('.c') ? 'source' : 'object', sub(w, 'entries', i, 'value', 'programObject'));
+      if (!po) return;
+      value = { ...value, program: { ...value.program, programObject: po.id } };
+    }
+    entries.push({ key: e.key, value, where: sub(w, 'entries', i) });
+  }
+  d.addMapEntries(object, map, entries, w);
 }
 
 export function applyTailCall(d: Draft, t: TailCallInput, w: Where): void {

@@ -63,6 +63,39 @@ describe('the script', () => {
     expect(script).toMatch(/^ifindex_hex\(\) \{$/m);
   });
 
+  it('says which devmap and cpumap entries hold a program fd, which only a loader can set', () => {
+    const script = exportShell(
+      parse(
+        y(
+          'name: entry-prog',
+          'duration: 1ms',
+          'steps: |',
+          '  ip netns add router',
+          '  ip -n router link add veth0 type veth peer name veth1',
+          'programs:',
+          '  - { object: ../fixtures/xdp_redirect.o, program: xdp_devmap_prog, attach: router/veth0/xdp }',
+          'maps:',
+          '  - map: tx_prog_port',
+          '    entries:',
+          '      - { key: 0, value: { ifindex: router/veth1, program: devmap_mark } }',
+          '  - map: cpus',
+          '    entries:',
+          '      - { key: 1, value: { qsize: 2048, program: cpumap_mark } }',
+        ),
+      ),
+    );
+    expect(bashSyntax(script)).toEqual({ ok: true, err: '' });
+    const lines = script.split('\n');
+    expect(lines).toContain('# tx_prog_port: key hex 00 00 00 00 needs a loader, not bpftool: the value struct bpf_devmap_val { .ifindex = ifindex of veth1 in "${NS_PREFIX}router", .bpf_prog.fd = fd of "$PIN/xdp_redirect"/devmap_mark } holds a program fd.');
+    expect(lines).toContain('# cpus: key hex 01 00 00 00 needs a loader, not bpftool: the value struct bpf_cpumap_val { .qsize = 2048, .bpf_prog.fd = fd of "$PIN/xdp_redirect"/cpumap_mark } holds a program fd.');
+    expect(lines).toContain('# Set it with libbpf: bpf_map_update_elem(bpf_obj_get("$PIN/xdp_redirect/maps"/tx_prog_port), &key, &val, BPF_ANY), the fd from bpf_obj_get() of the pinned program.');
+    // No bpftool command writes those entries (it would store a wrong value).
+    expect(script).not.toMatch(/bpftool map update .*tx_prog_port/);
+    expect(script).not.toMatch(/bpftool map update .*\/cpus /);
+    // The object is loaded and pinned, so a loader finds the program and the map.
+    expect(script).toContain('bpftool prog loadall "$SCENARIO_DIR"/../fixtures/xdp_redirect.o "$PIN/xdp_redirect" pinmaps "$PIN/xdp_redirect/maps"');
+  });
+
   it('writes qdisc trees as tc commands, and links as veth pairs with netem', () => {
     const script = exportShell(loadScenarioFile('scenarios/shaping.yaml'));
     expect(script).toContain('# NICs router/eth1 and sink1/eth0, wired by a link: a veth pair');
