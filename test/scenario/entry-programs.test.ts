@@ -131,6 +131,26 @@ describe('devmap and cpumap entries with a program', () => {
     expect(counters['right/eth0/xdp/XDP_PASS']).toBe(50);
   });
 
+  it('runs the cpumap entry program on the entry\'s CPU', () => {
+    const sc = parse(
+      y(
+        ...topology.map((l) => l.replace('xdp_devmap_prog', 'xdp_cpumap')),
+        'cpus: 2',
+        'maps:',
+        '  - map: cpus',
+        '    entries:',
+        '      - { key: 1, value: { qsize: 256, program: cpumap_mark } }',
+        ...traffic,
+      ),
+    );
+    const b = buildScenario(sc);
+    b.sim.run({ until: sc.durationNs });
+    const seen = b.objects.get('../fixtures/xdp_redirect.o')!.maps.get('entry_seen')!;
+    const at = (k: number): bigint => new DataView((seen.lookup(Uint8Array.of(k, 0, 0, 0)) as Uint8Array).buffer).getBigUint64(0, true);
+    expect(at(8 + 2)).toBe(50n); // cpumap_mark's XDP_PASS
+    expect(at(2)).toBe(0n);
+  });
+
   it('fails the build naming the map, the entry and the section the program needs', () => {
     const sc = parse(
       y(
