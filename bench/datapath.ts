@@ -56,6 +56,11 @@ export function xdpDropRun(n: number, prog: 'xdp_drop' | 'xdp_proto_count' = 'xd
   return { pps: n / dt, net };
 }
 
+/**
+ * (b) `xdp_parse_redirect` parses Ethernet/IPv4/UDP and redirects through a devmap into veth0;
+ * its peer veth1 runs `xdp_pass` (so the veth takes XDP frames) and `tc_dnat` at tc ingress (a
+ * hash lookup that misses), and the host delivers the frame.
+ */
 export function redirectChainRun(n: number): number {
   const sim = new Simulator({ seed: 1 });
   const net = new Network(sim, { cpus: 1 });
@@ -67,7 +72,7 @@ export function redirectChainRun(n: number): number {
   const red = net.runtime.load(loadObjectFile(join(FIX, 'xdp_redirect.o')));
   const nat = net.runtime.load(loadObjectFile(join(FIX, 'tc_nat.o')));
   red.map('tx_port').update(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(veth0.ifindex, 0, 0, 0));
-  net.attachXdp(eth0, red.program('xdp_devmap'));
+  net.attachXdp(eth0, red.program('xdp_parse_redirect'));
   net.attachXdp(veth1, red.program('xdp_pass'));
   net.attachTc(veth1, 'ingress', nat.program('tc_dnat'));
   const frame = udp(mac(veth1.mac));

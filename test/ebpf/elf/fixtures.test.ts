@@ -62,6 +62,7 @@ const EXPECTED: Record<string, Expect> = {
       ['xdp_tx_swap', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_pass', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_drop', 'xdp', XDP, 'BPF_XDP'],
+      ['xdp_parse_redirect', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_devmap_prog', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_devmap_by_src', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_broadcast', 'xdp', XDP, 'BPF_XDP'],
