@@ -34,6 +34,8 @@ interface RxQueue {
   ring: Skb[];
   cpu: Cpu;
   scheduled: boolean;
+  /** This queue's napi_poll as an event, made once (a poll is scheduled for nearly every burst). */
+  poll: () => void;
 }
 
 export interface Link {
@@ -62,7 +64,7 @@ export class Nic extends Netdev {
     this.rxRingSize = opts.rxRing ?? 1024;
     this.txRingSize = opts.txRing ?? 1024;
     const n = opts.rxQueues ?? 1;
-    this.queues = Array.from({ length: n }, (_, i) => ({ ring: [], cpu: net.cpu(opts.queueCpus?.[i] ?? i % net.cpus.length), scheduled: false }));
+    this.queues = Array.from({ length: n }, (_, i) => ({ ring: [], cpu: net.cpu(opts.queueCpus?.[i] ?? i % net.cpus.length), scheduled: false, poll: () => this.poll(i) }));
   }
 
   /** Serialisation time of a frame at line rate. */
@@ -98,7 +100,7 @@ export class Nic extends Netdev {
     if (!q.scheduled) {
       q.scheduled = true;
       const at = Math.max(now + this.net.costs.napiScheduleNs, q.cpu.busyUntil);
-      this.net.sim.scheduleAt(Math.ceil(at), () => this.poll(qi));
+      this.net.sim.scheduleAt(Math.ceil(at), q.poll);
     }
   }
 
@@ -124,7 +126,7 @@ export class Nic extends Netdev {
     for (const b of bulks.values()) flushBulk(x, b, this);
     this.net.flushCpumaps(x);
     end(x, startT);
-    if (q.ring.length > 0) this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(qi));
+    if (q.ring.length > 0) this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), q.poll);
     else q.scheduled = false;
   }
 

@@ -63,10 +63,16 @@ export class Veth extends Netdev {
       this.scheduled = true;
       // napi_schedule on the CPU that transmitted: veth NAPI runs where the sender ran.
       const cpu = x.cpu;
-      this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(cpu.id));
+      this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), this.pollOn(cpu.id));
     }
     return true;
   }
+
+  /** The NAPI poll on a CPU as an event, made once per CPU (one is scheduled for nearly every burst). */
+  private pollOn(cpuId: number): () => void {
+    return (this.pollEvents[cpuId] ??= () => this.poll(cpuId));
+  }
+  private readonly pollEvents: (() => void)[] = [];
 
   private poll(cpuId: number): void {
     const cpu = this.net.cpu(cpuId);
@@ -88,7 +94,7 @@ export class Veth extends Netdev {
     for (const b of bulks.values()) flushBulk(x, b, this);
     this.net.flushCpumaps(x);
     end(x, startT);
-    if (this.ring.length > 0) this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), () => this.poll(cpuId));
+    if (this.ring.length > 0) this.net.sim.scheduleAt(Math.max(this.net.sim.now, Math.ceil(x.t)), this.pollOn(cpuId));
     else this.scheduled = false;
   }
 
