@@ -171,4 +171,4 @@ describe('devmap and cpumap entries with a program', () => {
   });
 });
 
-const PROGRAMS = 'xdp_devmap (xdp), xdp_ifindex (xdp), xdp_cpumap (xdp), xdp_tx_swap (xdp), xdp_pass (xdp), xdp_drop (xdp), xdp_devmap_prog (xdp), xdp_devmap_by_src (xdp), xdp_broadcast (xdp), tc_redirect (tc), devmap_mark (xdp/devmap), cpumap_mark (xdp/cpumap)';
+const PROGRAMS = 'xdp_devmap (xdp), xdp_ifindex (xdp), xdp_cpumap (xdp), xdp_tx_swap (xdp), xdp_pass (xdp), xdp_drop (xdp), xdp_parse_redirect (xdp), xdp_devmap_prog (xdp), xdp_devmap_by_src (xdp), xdp_broadcast (xdp), tc_redirect (tc), devmap_mark (xdp/devmap), cpumap_mark (xdp/cpumap)';
