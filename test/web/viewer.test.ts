@@ -58,7 +58,9 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    session = viewerSession({ play: true, speed: 1_000_000, metrics: loadExporterConfig(VIEWER_METRICS), wallMs: () => performance.now() });
+    // Paused until the first page has drawn: the scenario is 20 ms, 20 s at this speed, and a slow
+    // chromium start could otherwise leave it over (paused at its end) before any dot is drawn.
+    session = viewerSession({ play: false, speed: 1_000_000, metrics: loadExporterConfig(VIEWER_METRICS), wallMs: () => performance.now() });
     srv = await startServer(session, { host: '127.0.0.1', port: 0 });
     context = await openBrowser();
   });
@@ -82,6 +84,8 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     expect(await page.locator('g.device[data-id="gen/eth0"] g.badge').count()).toBe(0);
 
     // Packets arrive and move; rates show up on the links once stats come in.
+    await page.click('#play');
+    await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Pause');
     await page.waitForSelector('circle.packet');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('g.link text')).some((t) => /pps/.test(t.textContent ?? '')));
     await page.screenshot({ path: `${SHOTS}/viewer-playing.png` });
