@@ -126,6 +126,20 @@ const EXPECTED: Record<string, Expect> = {
       ['tx_ports', 'BPF_MAP_TYPE_DEVMAP', 4, 4, 8],
     ],
   },
+  map_kinds: {
+    license: 'GPL',
+    programs: [
+      ['xdp_map_kinds', 'xdp', XDP, 'BPF_XDP'],
+      ['tc_map_kinds', 'tc', CLS],
+    ],
+    maps: [
+      ['xsks', 'BPF_MAP_TYPE_XSKMAP', 4, 4, 4],
+      ['lens', 'BPF_MAP_TYPE_QUEUE', 0, 4, 4],
+      ['protos', 'BPF_MAP_TYPE_STACK', 0, 4, 4],
+      ['bytes_by_src', 'BPF_MAP_TYPE_LRU_PERCPU_HASH', 4, 8, 16],
+      ['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 32],
+    ],
+  },
   map_in_map: {
     license: 'GPL',
     programs: [['xdp_parity', 'xdp', XDP, 'BPF_XDP']],

@@ -74,6 +74,17 @@ const CASES: Case[] = [
       tx_ports: [{ key: le32(0), value: le32(1) }, { key: le32(3), value: le32(1) }],
     },
   },
+  { obj: 'map_kinds', prog: 'xdp_map_kinds' },
+  { obj: 'map_kinds', prog: 'tc_map_kinds' },
+  // The redirects (DEVMAP, DEVMAP_HASH, CPUMAP, ifindex): a test run returns the verdict; ifindex 1 is lo.
+  { obj: 'xdp_redirect', prog: 'xdp_devmap' },
+  { obj: 'xdp_redirect', prog: 'xdp_parse_redirect', mapInit: { tx_port: [{ key: le32(0), value: le32(1) }] } },
+  { obj: 'xdp_redirect', prog: 'xdp_devmap_by_src', mapInit: { tx_prog_port: [{ key: le32(1), value: le32(1) + le32(0) }] } },
+  { obj: 'xdp_redirect', prog: 'xdp_broadcast', mapInit: { bcast_ports: [{ key: le32(0), value: le32(1) + le32(0) }] } },
+  { obj: 'xdp_redirect', prog: 'xdp_cpumap', mapInit: { cpus: [{ key: le32(1), value: le32(64) + le32(0) }] } },
+  { obj: 'xdp_redirect', prog: 'xdp_ifindex', mapInit: { '.bss': [{ key: le32(0), value: le32(1) + le32(0) }] } },
+  { obj: 'xdp_redirect', prog: 'xdp_tx_swap' },
+  { obj: 'xdp_redirect', prog: 'tc_redirect', mapInit: { '.bss': [{ key: le32(0), value: le32(1) + le32(1) }] } },
 ];
 
 /** An __sk_buff for ctx_in with every field a test run accepts set to something non-zero. */
@@ -168,7 +179,7 @@ describe.skipIf(!avail.ok)('random packets agree with the kernel (fast-check, se
     for (const [at, v] of edits) b[14 + (at % Math.max(1, b.length - 14))] = v;
     return { name: `fc-${i}-${base[from].name}`, bytes: b };
   });
-  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs'].includes(c.obj));
+  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds'].includes(c.obj));
   it.each(targets.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
     const mismatches = await compareWithKernel(c, packets);
     expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);
