@@ -81,6 +81,20 @@ for (const E of ENGINES) {
       expect(r.error?.message).toMatch(/invalid write of 1 bytes .* out of bounds of stack/);
     });
 
+    it('names the exact address, offset and region of an out-of-bounds access and leaves memory alone', () => {
+      const mem = new Memory();
+      const bytes = new Uint8Array([1, 2, 3, 4, 5, 6]);
+      const region = mem.add('mem', 'memory', bytes);
+      const base = Memory.addr(region, 0);
+      const at = '0x' + Memory.addr(region, 5).toString(16).padStart(16, '0');
+      const read = run([I('LDX_MEM_H', { dst: 0, src: 1, off: 5 }), I('JMP_EXIT')], { mem, args: [base] });
+      expect(read.error?.message).toBe(`pc 0: invalid read of 2 bytes at ${at}: out of bounds of memory (offset 5, valid size 6)`);
+      const write = run([I('ALU64_MOV_K', { dst: 0, imm: 0 }), I('ST_MEM_W', { dst: 1, off: 5, imm: -1 }), I('JMP_EXIT')], { mem, args: [base] });
+      expect(write.error?.pc).toBe(1);
+      expect(write.error?.message).toBe(`pc 1: invalid write of 4 bytes at ${at}: out of bounds of memory (offset 5, valid size 6)`);
+      expect(Array.from(bytes)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
     it('treats a scalar as an unmapped address (NULL dereference)', () => {
       const r = run([I('ALU64_MOV_K', { dst: 1, imm: 0 }), I('LDX_MEM_B', { dst: 0, src: 1, off: 0 }), I('JMP_EXIT')]);
       expect(r.error?.message).toContain('NULL or a scalar used as a pointer');
@@ -126,6 +140,33 @@ for (const E of ENGINES) {
       // A function that calls itself forever.
       const r = run([I('JMP_CALL_LOCAL', { imm: 1 }), I('JMP_EXIT'), I('JMP_CALL_LOCAL', { imm: -1 }), I('JMP_EXIT')]);
       expect(r.error?.kind).toBe('call_depth');
+    });
+
+    // A chain main → f1 → … → fN, each callee at the next slot pair; fN returns 42.
+    const chain = (n: number): Insn[] => {
+      const insns: Insn[] = [];
+      for (let i = 0; i < n; i++) insns.push(I('JMP_CALL_LOCAL', { imm: 1 }), I('JMP_EXIT'));
+      insns.push(I('ALU64_MOV_K', { dst: 0, imm: 42 }), I('JMP_EXIT'));
+      return insns;
+    };
+
+    it('runs exactly MAX_CALL_FRAMES (8) frames, as the kernel allows, and names the call that would be the ninth', () => {
+      // main + 7 callees = 8 frames.
+      const ok = run(chain(7));
+      expect(ok.error).toBeUndefined();
+      expect(ok.r0).toBe(42n);
+      const deep = run(chain(8));
+      expect(deep.error?.kind).toBe('call_depth');
+      // The eighth call (slot 14) is the one refused: frames 0..7 are in use.
+      expect(deep.error?.pc).toBe(14);
+      expect(deep.error?.message).toBe('pc 14: bpf-to-bpf call depth exceeds 8 frames');
+    });
+
+    it('stops a run past 1,000,000 executed instructions when no budget is given', () => {
+      const r = run([I('ALU64_MOV_K', { dst: 0, imm: 0 }), I('JMP_JA', { off: -1 })]);
+      expect(r.error?.kind).toBe('budget');
+      expect(r.insns).toBe(1_000_001);
+      expect(r.error?.message).toContain('instruction budget of 1000000 executed instructions exhausted');
     });
 
     it('calls helpers by id with their arguments and returns r0', () => {
@@ -182,6 +223,33 @@ for (const E of ENGINES) {
     it('LD_ABS without a packet ends the program with r0 = 0', () => {
       const r = run([I('ALU64_MOV_X', { dst: 6, src: 1 }), I('ALU64_MOV_K', { dst: 0, imm: 5 }), I('LD_ABS_B', { imm: 0 }), I('ALU64_MOV_K', { dst: 0, imm: 7 }), I('JMP_EXIT')]);
       expect(r.r0).toBe(0n);
+    });
+
+    // As the kernel's bpf_gen_ld_abs(): offset = (s32)(src + imm); out of the packet, r0 = 0 and the program ends.
+    it.each<[string, Insn[], bigint]>([
+      ['LD_ABS_B', [I('LD_ABS_B', { imm: 4 })], 0x55n],
+      ['LD_ABS_H', [I('LD_ABS_H', { imm: 1 })], 0x2233n],
+      ['LD_ABS_W', [I('LD_ABS_W', { imm: 1 })], 0x22334455n],
+      ['LD_ABS_W with the sign bit set', [I('LD_ABS_W', { imm: 0 }), I('ALU64_RSH_K', { dst: 0, imm: 31 })], 1n],
+      ['LD_ABS_W across the end', [I('LD_ABS_W', { imm: 2 })], 0n],
+      ['LD_ABS_B at the length', [I('LD_ABS_B', { imm: 5 })], 0n],
+      ['LD_ABS_B at a negative offset', [I('LD_ABS_B', { imm: -1 })], 0n],
+      ['LD_IND_H with src + imm', [I('ALU64_MOV_K', { dst: 7, imm: 2 }), I('LD_IND_H', { src: 7, imm: 1 })], 0x4455n],
+      ['LD_IND_B with src + imm wrapping to 32 bits', [I('ALU64_MOV_K', { dst: 7, imm: -1 }), I('LD_IND_B', { src: 7, imm: 2 })], 0x22n],
+      ['LD_IND_B with a high src half ignored', [lddw(7, 0x1_0000_0003n), I('LD_IND_B', { src: 7, imm: 0 })], 0x44n],
+      ['LD_IND_B past the end', [I('ALU64_MOV_K', { dst: 7, imm: 3 }), I('LD_IND_B', { src: 7, imm: 2 })], 0n],
+    ])('%s', (_name, body, want) => {
+      const pkt = new Uint8Array([0x81, 0x22, 0x33, 0x44, 0x55]);
+      // r0 = 7 after the load tells "went on" from "ended with r0 = 0".
+      const marker = want === 0n ? [I('ALU64_MOV_K', { dst: 0, imm: 7 })] : [];
+      const prog = new Interpreter({ ...E.opts, legacyPacket: () => pkt }).load(
+        { name: 'ld', insns: layout([I('ALU64_MOV_X', { dst: 6, src: 1 }), ...body, ...marker, I('JMP_EXIT')]) },
+        new Memory(),
+        new Map(),
+      );
+      const r = prog.run();
+      expect(r.error).toBeUndefined();
+      expect(r.r0).toBe(want);
     });
 
     it('LD_ABS/LD_IND read big-endian packet bytes', () => {
