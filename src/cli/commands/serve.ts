@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .option('--host <addr>', 'address to listen on (loopback unless you mean to share it)', '127.0.0.1')
     .option('--seed <n>', "seed of every random stream (default: the scenario's)")
     .option('--speed <time>', 'simulated time per wall-clock second at start', '1ms')
-    .option('--stats-interval <time>', 'simulated time between chart samples (default: a tenth of the speed)')
+    .option('--stats-interval <time>', 'simulated time between chart samples (default: a fifth of the speed, rounded up to 1, 2 or 5 × 10^k)')
     .option('--metrics-config <file>', 'map metrics for /metrics, in ebpf_exporter style (YAML or JSON; see docs/viewer.md)')
     .option('--paused', 'start with the clock paused')
     .addHelpText('after', '\nExamples:\n  $ chainlab serve scenarios/xdp-proto-counter.yaml\n  $ chainlab serve scenarios/xdp-proto-counter.yaml --port 8080 --speed 100us --paused\n  $ curl -s localhost:7070/api/topology')
