@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ControlState } from '../../web/protocol.ts';
-import { VIEWER_METRICS, VIEWER_SCENARIO } from './helpers.ts';
+import { until, VIEWER_METRICS, VIEWER_SCENARIO } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('./serve-main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function serve(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,6 +38,24 @@ describe('chainlab serve', () => {
     expect(await (await fetch(new URL('/metrics', url))).text()).toContain('chainlab_xdp_proto_packets_total');
     s.child.kill('SIGTERM');
     expect(await s.exit).toBe(0);
+  });
+
+  it('npm start serves the flagship scenario on loopback and prints its URL', async () => {
+    // Its own process group, so the test can stop npm and the server it started together.
+    const child = spawn('npm', ['start', '--', '--port', '0', '--paused'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += String(d)));
+    child.stderr?.on('data', (d) => (out += String(d)));
+    const exit = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const url = await until(() => /serving xdp-proto-counter at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1], `npm start to print its URL (got: ${out})`, 30_000);
+      expect(await (await fetch(new URL('/api/scenario', url))).json()).toMatchObject({ name: 'xdp-proto-counter', file: 'scenarios/xdp-proto-counter.yaml' });
+      expect(await (await fetch(new URL('/api/state', url))).json()).toMatchObject({ playing: false, speed: 200_000 });
+      expect(await (await fetch(url)).text()).toContain('<svg id="topology"');
+    } finally {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      await exit;
+    }
   });
 
   it.each([
