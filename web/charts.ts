@@ -47,7 +47,9 @@ export function drawChart(el: SVGSVGElement, spec: ChartSpec, lines: Line[], spa
     .nice()
     .range([H - M.bottom, M.top]);
   const colour = scaleOrdinal<string, string>(schemeTableau10).domain(lines.map((l) => l.name));
-  svg.select<SVGGElement>('g.x').call(axisBottom(x).ticks(4).tickFormat((v) => fmtNs(Number(v))));
+  // No samples yet: no time ticks (a 1 ns placeholder domain would print "0 ns" three times).
+  const xAxis = axisBottom(x).tickFormat((v) => fmtNs(Number(v)));
+  svg.select<SVGGElement>('g.x').call(all.length > 0 ? xAxis.ticks(4) : xAxis.tickValues([]));
   svg.select<SVGGElement>('g.y').call(axisLeft(y).ticks(4).tickFormat((v) => spec.y(Number(v))));
   const path = line<Point>()
     .x((p) => x(p.t))

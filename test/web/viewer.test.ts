@@ -14,13 +14,14 @@ import { loadScenarioFile } from '../../src/scenario/parse.ts';
 import { loadExporterConfig } from '../../src/server/exporter.ts';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { Session } from '../../src/server/session.ts';
-import type { PacketSummary, PacketTrace } from '../../web/protocol.ts';
+import type { ControlState, MapDump, PacketSummary, PacketTrace, TrafficInfo } from '../../web/protocol.ts';
 import type { TopologyRecord } from '../../src/trace/records.ts';
 import { until, VIEWER_METRICS, viewerSession } from '../server/helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGSHIP = 'scenarios/xdp-proto-counter.yaml';
 const SHOTS = 'test-results';
+const TAIL_SCENARIO = 'test/server/fixtures/viewer-tail.yaml';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`SKIPPED: viewer browser tests: no ${CHROMIUM} (apt-get install -y chromium)`);
 
@@ -174,6 +175,199 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await page.waitForSelector('circle.packet');
       await until(async () => (await page.locator('#sampling').textContent())?.includes('1 in'), 'the page to say it samples');
       await page.screenshot({ path: `${SHOTS}/viewer-flagship.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('the layout is the same on every reload; devices show rates and drops; dots take their verdict colour; the four charts draw', { timeout: 180_000 }, async () => {
+    const session = viewerSession({ play: false, speed: 1_000_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    try {
+      const { page, errors } = await newPage(f.url);
+      // Where everything is drawn: device positions, host boxes, link ends.
+      const picture = (): Promise<string[]> =>
+        page.evaluate(() => [
+          ...Array.from(document.querySelectorAll('g.device'), (e) => `${e.getAttribute('data-id')} ${e.getAttribute('transform')}`),
+          ...Array.from(document.querySelectorAll('g.host rect'), (e) => ['x', 'y', 'width', 'height'].map((a) => e.getAttribute(a)).join(',')),
+          ...Array.from(document.querySelectorAll('g.link line'), (e) => ['x1', 'y1', 'x2', 'y2'].map((a) => e.getAttribute(a)).join(',')),
+        ]);
+      await page.waitForSelector('g.device >> nth=3');
+      const first = await picture();
+      expect(first).toHaveLength(4 + 3 + 2);
+      expect(first.every((x) => !/NaN|null/.test(x))).toBe(true);
+      await page.reload();
+      await page.waitForSelector('g.device >> nth=3');
+      expect(await picture()).toEqual(first);
+
+      // Every dot's class and fill as the page draws it, from the first frame on.
+      await page.evaluate(() => {
+        const seen: Record<string, { fill: string; pkts: number[] }> = {};
+        (window as unknown as { seen: typeof seen }).seen = seen;
+        const look = (): void => {
+          for (const c of Array.from(document.querySelectorAll('circle.packet'))) {
+            const cls = /verdict-(\w+)/.exec(c.getAttribute('class') ?? '')?.[1] ?? '?';
+            const s = (seen[cls] ??= { fill: getComputedStyle(c).fill, pkts: [] });
+            const pkt = Number(c.getAttribute('data-pkt'));
+            if (!s.pkts.includes(pkt)) s.pkts.push(pkt);
+          }
+        };
+        new MutationObserver(look).observe(document.querySelector('svg#topology') as Node, { subtree: true, childList: true, attributes: true });
+      });
+      await page.click('#play');
+      const seen = await page.waitForFunction(() => {
+        const s = (window as unknown as { seen: Record<string, { fill: string; pkts: number[] }> }).seen;
+        return s.drop && s.deliver && s.pass ? s : undefined;
+      });
+      const colours = (await seen.jsonValue()) as Record<string, { fill: string; pkts: number[] }>;
+      // Red, blue and green: three different fills.
+      expect(new Set([colours.drop.fill, colours.deliver.fill, colours.pass.fill]).size).toBe(3);
+      expect(colours.drop.fill).toBe('rgb(215, 58, 58)');
+      // A red dot is a packet that met a drop; a blue one was delivered (UDP dropped, TCP delivered).
+      for (const [cls, outcome, flow] of [['drop', 'dropped', /^udp /], ['deliver', 'delivered', /^tcp /]] as const) {
+        const t = await fetch(new URL(`/api/packets/${colours[cls].pkts[0]}`, f.url));
+        if (t.status === 404) continue; // let go by the bounded store
+        const trace = (await t.json()) as PacketTrace;
+        expect(trace.outcome).toBe(outcome);
+        expect(trace.flow).toMatch(flow);
+      }
+
+      // Rates on links and devices; the router's NIC drops (red ring), the generator's does not.
+      await page.waitForFunction(() => /drops \d+/.test(document.querySelector('g.device[data-id="router/eth0"] text.dev-stats')?.textContent ?? ''));
+      expect(await page.locator('g.device[data-id="router/eth0"]').getAttribute('class')).toContain('dropping');
+      expect(await page.locator('g.device[data-id="gen/eth0"]').getAttribute('class')).not.toContain('dropping');
+      expect(await page.locator('g.device[data-id="gen/eth0"] text.dev-stats').textContent()).toMatch(/tx \d+(\.\d)? k?pps/);
+      expect(await page.locator('g.device[data-id="router/eth0"] text.dev-stats').textContent()).toMatch(/^rx \d+(\.\d)? k?pps/);
+      await page.waitForFunction(() => /pps/.test(document.querySelector('g.link[data-link="router/veth0|app/veth0"] text')?.textContent ?? ''));
+
+      // The charts: one line per series, each with more than one point, and its legend.
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('#charts path.series')).every((p) => ((p.getAttribute('d') ?? '').match(/L/g) ?? []).length >= 2) && document.querySelectorAll('#chart-cpu path.series').length > 0);
+      const legend = (id: string): Promise<string[]> => page.locator(`#${id} g.legend text`).allTextContents();
+      expect(await legend('chart-throughput')).toEqual(['injected', 'delivered', 'dropped', 'left']);
+      expect(await legend('chart-drops')).toEqual(['XDP_DROP']);
+      expect(await legend('chart-latency')).toEqual(['p50', 'p90', 'p99']);
+      expect(await legend('chart-cpu')).toEqual(['cpu0', 'cpu1']);
+      expect(await page.locator('#chart-throughput text.chart-title').textContent()).toBe('throughput (packets/s)');
+      await page.screenshot({ path: `${SHOTS}/viewer-rates.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('controls: step event, step hop, speed, a traffic rate, a map edit that waits for the next event, and a VLAN ICMP packet built in the inject form', { timeout: 180_000 }, async () => {
+    const session = viewerSession({ play: false, speed: 1_000_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    const state = (): Promise<ControlState> => json<ControlState>(f, '/api/state');
+    try {
+      const { page, errors } = await newPage(f.url);
+      await page.waitForSelector('g.device >> nth=3');
+      await page.waitForFunction(() => / 0 events/.test(document.querySelector('#clock')?.textContent ?? ''));
+      // Nothing measured yet: the charts say so, with no time axis to read.
+      expect(await page.locator('#chart-throughput text.chart-title').textContent()).toBe('throughput (packets/s) — none yet');
+      expect(await page.locator('#chart-throughput g.x .tick').count()).toBe(0);
+
+      // One event, then events up to a packet's hop: the clock stays paused.
+      await page.click('#step');
+      await page.waitForFunction(() => / 1 events/.test(document.querySelector('#clock')?.textContent ?? ''));
+      expect((await state()).events).toBe(1);
+      await page.click('#step-hop');
+      await page.waitForSelector('#recent li');
+      expect(await state()).toMatchObject({ playing: false, events: expect.any(Number) });
+      expect(await page.locator('#play').textContent()).toBe('Play');
+
+      // Speed: the slider is log10 of simulated ns per wall second.
+      await page.locator('#speed').fill('7');
+      await expect.poll(async () => (await state()).speed).toBe(10_000_000);
+      expect(await page.locator('#speed-label').textContent()).toBe('10 ms/s');
+
+      // A traffic rate, set in the table; it applies at the next event.
+      await page.click('#tabs button[data-tab="traffic"]');
+      const udp = page.locator('#traffic tr[data-traffic="udp"]');
+      await expect.poll(() => udp.locator('td.rate').textContent()).toBe('10000 pps');
+      await udp.locator('input').fill('40kpps');
+      await udp.locator('button').click();
+      await page.click('#step');
+      await expect.poll(async () => (await json<TrafficInfo[]>(f, '/api/traffic')).find((t) => t.name === 'udp')?.rate).toBe('40000 pps');
+      await expect.poll(() => udp.locator('td.rate').textContent(), { timeout: 10_000 }).toBe('40000 pps');
+
+      // A map edit while paused waits for the next event.
+      await page.click('#tabs button[data-tab="maps"]');
+      const row = page.locator('table.map-dump tr[data-key="01000000"] td.num');
+      await page.waitForSelector('table.map-dump tr[data-key="01000000"]');
+      await page.fill('#map-edit [name="key"]', '1');
+      await page.fill('#map-edit [name="value"]', '7000');
+      await page.click('#map-edit button[type="submit"]');
+      await page.waitForFunction(() => /next event/.test(document.querySelector('.map-status')?.textContent ?? ''));
+      await page.waitForTimeout(1500); // a refresh of the dump or more
+      expect(await row.textContent()).toBe('0 Σ');
+      for (let i = 0; i < 50 && (await row.textContent()) === '0 Σ'; i++) {
+        await page.click('#step');
+        await page.waitForTimeout(100);
+      }
+      // A per-CPU map: the one value written on each of the 2 CPUs, as bpftool map update does.
+      await expect.poll(() => row.textContent()).toBe('14000 Σ');
+
+      // Inject: an ICMP echo in VLAN 42 straight into the router's NIC. The XDP program counts
+      // the VLAN tag and ICMP and passes it; the stack drops it (no VLAN 42 device: OTHERHOST).
+      const slot = async (k: number): Promise<bigint> => BigInt((await json<MapDump>(f, '/api/maps/xdp_proto_count.o/proto_count')).entries[k].valueNum ?? '-1');
+      const [vlanBefore, icmpBefore] = [await slot(1), await slot(6)];
+      await page.click('#tabs button[data-tab="inject"]');
+      await page.selectOption('#inject-form [name="dev"]', 'router/eth0');
+      await page.fill('#inject-form [name="vlan"]', '42');
+      await page.fill('#inject-form [name="src"]', '10.0.0.1');
+      await page.fill('#inject-form [name="dst"]', '10.0.0.2');
+      await page.selectOption('#inject-form [name="protocol"]', 'icmp');
+      await page.click('#inject-form button[type="submit"]');
+      await page.waitForFunction(() => /scheduled/.test(document.querySelector('#log li')?.textContent ?? ''));
+      // The packet enters at the next event: its notice names it. Step until its walk is over, then open it.
+      const notice = page.locator('#log li.notice-inject', { hasText: 'injected at router/eth0' });
+      for (let i = 0; i < 50 && (await notice.count()) === 0; i++) await page.click('#step');
+      const pkt = Number(/packet (\d+)/.exec((await notice.first().textContent()) ?? '')?.[1]);
+      const outcome = async (): Promise<string> => (await json<PacketTrace>(f, `/api/packets/${pkt}`)).outcome;
+      for (let i = 0; i < 50 && (await outcome()) === 'in flight'; i++) await page.click('#step-hop');
+      expect(await outcome()).toBe('dropped');
+      await notice.first().locator('button').click();
+      const xdp = page.locator('#trace li.hop[data-hook="xdp"]');
+      await page.waitForSelector('#trace li.hop[data-hook="xdp"]');
+      expect(await xdp.locator('.hop-head').textContent()).toMatch(/router\/eth0\s+xdp\s+XDP_PASS/);
+      const before = xdp.locator('details.frame-before');
+      expect(await before.locator('summary').textContent()).toMatch(/^before: IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request/);
+      const layers = await before.locator('ul.layers li').allTextContents();
+      expect(layers.map((l) => l.split(':')[0])).toEqual(['eth', 'vlan', 'ipv4', 'icmp', 'payload']);
+      expect(layers[1]).toMatch(/vid=42/);
+      expect(await xdp.locator('details.frame summary').nth(1).textContent()).toMatch(/^after \(unchanged\): IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP/);
+      expect(await page.locator('#trace h3').textContent()).toMatch(/dropped$/);
+      expect(await page.locator('#trace li.hop').last().locator('.hop-head').textContent()).toMatch(/OTHERHOST/);
+      expect([(await slot(1)) - vlanBefore, (await slot(6)) - icmpBefore]).toEqual([1n, 1n]);
+      await page.screenshot({ path: `${SHOTS}/viewer-inject.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a tail-call chain shows one step per program, the verdict and its C line on the last', async () => {
+    const session = new Session(loadScenarioFile(TAIL_SCENARIO), { play: false, speed: 200_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    try {
+      const { page, errors } = await newPage(f.url);
+      await page.waitForSelector('g.device');
+      expect(await page.locator('g.badge text').textContent()).toBe('XDP: chain_entry');
+      await page.click('#play');
+      await page.locator('#recent li').first().click();
+      const xdp = page.locator('#trace li.hop[data-hook="xdp"]');
+      await page.waitForSelector('#trace li.hop[data-hook="xdp"]');
+      expect(await xdp.locator('.hop-head').textContent()).toMatch(/XDP_PASS/);
+      expect(await xdp.locator('li.step .prog').allTextContents()).toEqual(['chain_entry', 'tail call → stage_one', 'tail call → stage_two']);
+      expect(await xdp.locator('li.step .line').allTextContents()).toEqual([' · verdict at tail_chain.c:72']);
+      expect(await xdp.locator('li.step code.source').allTextContents()).toEqual(['return XDP_PASS;']);
+      const insns = (await xdp.locator('li.step .insns').allTextContents()).map((t) => Number(/\d+/.exec(t)?.[0]));
+      expect(insns.every((n) => n > 5)).toBe(true);
       expect(errors).toEqual([]);
       await page.close();
     } finally {
