@@ -375,6 +375,26 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     }
   });
 
+  it('a program that rewrites the packet (tc-nat): the frame after it is marked changed and decoded anew', async () => {
+    const session = await Session.create(loadScenarioFile('scenarios/tc-nat.yaml'), { play: true, speed: 200_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    try {
+      const pkt = await until(async () => (await json<PacketSummary[]>(f, '/api/packets')).find((p) => p.last.includes('local'))?.pkt, 'a delivered packet', 30_000);
+      const { page, errors } = await newPage(`${f.url}#packet=${pkt}`);
+      const tc = page.locator('#trace li.hop[data-hook="tc-ingress"]');
+      await page.waitForSelector('#trace li.hop[data-hook="tc-ingress"]');
+      expect(await tc.locator('.prog').textContent()).toBe('tc_dnat');
+      const frames = await tc.locator('details.frame summary').allTextContents();
+      expect(frames[0]).toMatch(/^before: IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.100\.80: UDP/);
+      expect(frames[1]).toMatch(/^after \(changed\): IP 10\.0\.0\.1\.\d+ > 10\.0\.1\.2\.8080: UDP/);
+      expect(await tc.locator('details.frame-after ul.layers li').allTextContents()).toContainEqual(expect.stringMatching(/^udp: .*dport=8080/));
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
   it.each(readdirSync('scenarios').filter((x) => x.endsWith('.yaml')).sort())('every bundled scenario draws without errors: %s', { timeout: 150_000 }, async (file) => {
     // Paused until the page has drawn: a short replay (pcap-replay's 43 frames) could otherwise
     // be over before a slow browser connects, leaving no packet to see.
