@@ -20,6 +20,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab test scenarios/ --junit results.xml\n  $ chainlab prog run test/fixtures/xdp_proto_count.o --data-in test/fixtures/packets/udp.bin\n  $ chainlab <command> --help',
+    )
     .exitOverride();
   for (const m of [scenario, serve, prog, map, disasm, conformance, plugin]) m.register(program);
   return program;
