@@ -12,7 +12,9 @@ describe('chainlab prog run', () => {
     const r = cli(['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--data-in', udp]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Return value: 1, duration \(average\): \d+ns, \d+ insns$/m);
+    expect(r.stdout).toMatch(/^Return value: 1, duration: \d+ns$/m);
+    const avg = cli(['prog', 'run', join(FIX, 'xdp_proto_count.o'), '--data-in', udp, '--repeat', '2']);
+    expect(avg.stdout).toMatch(/^Return value: 1, duration \(average\): \d+ns$/m);
   });
 
   it('--json gives retval, data_out, insns and per-CPU maps sorted by key', () => {
@@ -100,9 +102,13 @@ describe('chainlab prog show / dump', () => {
   it('lists programs like bpftool prog show', () => {
     const r = cli(['prog', 'show', join(FIX, 'tail_chain.o')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/xdp {2}name chain_entry {2}section xdp {2}gpl/);
+    expect(r.stdout).toMatch(/xdp {2}name chain_entry {2}tag [0-9a-f]{16} {2}gpl/);
     const j = JSON.parse(cli(['prog', 'show', join(FIX, 'tail_chain.o'), '--json']).stdout);
     expect(j.map((p: { name: string }) => p.name).sort()).toEqual(['chain_entry', 'stage_one', 'stage_two']);
+    // bpftool's keys; the tags are the kernel's (test/ebpf/elf/kernel.test.ts checks them against it).
+    expect(Object.keys(j[0])).toEqual(expect.arrayContaining(['id', 'type', 'name', 'tag', 'gpl_compatible', 'bytes_xlated', 'map_ids']));
+    const nat = JSON.parse(cli(['prog', 'show', join(FIX, 'tc_nat.o'), '--json']).stdout);
+    expect(nat[0]).toMatchObject({ type: 'sched_cls', name: 'tc_dnat', tag: 'a287b8efc48cea3c', gpl_compatible: true });
   });
 
   it('dumps relocated instructions with map ids and source lines', () => {
@@ -117,17 +123,36 @@ describe('chainlab map', () => {
   it('dumps, updates through a state file, looks up and deletes like bpftool', () => {
     const obj = join(FIX, 'tc_nat.o');
     const state = join(tmp, 'state.json');
-    expect(cli(['map', 'update', obj, 'dnat_table', 'key', '0a000050', '0035', '1100', 'value', '0a000002', '14e9', '0000', '--state', state]).code).toBe(0);
-    const dup = cli(['map', 'update', obj, 'dnat_table', 'key', '0a000050', '0035', '1100', 'value', '0a000003', '14e9', '0000', 'noexist', '--state', state]);
+    expect(cli(['map', 'update', obj, 'dnat_table', 'key', 'hex', '0a000050', '0035', '1100', 'value', 'hex', '0a000002', '14e9', '0000', '--state', state]).code).toBe(0);
+    // bpftool's byte words: decimal, 0x hex, 0 octal — the same key as above.
+    const dup = cli(['map', 'update', obj, 'dnat_table', 'key', '10', '0', '0', '0x50', '0', '065', '17', '0', 'value', 'hex', '0a000003', '14e9', '0000', 'noexist', '--state', state]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('update failed: File exists (EEXIST)');
-    const look = cli(['map', 'lookup', obj, 'dnat_table', 'key', '0a', '00', '00', '50', '00', '35', '11', '00', '--state', state, '--json']);
-    expect(JSON.parse(look.stdout)).toEqual({ key: '0a00005000351100', value: '0a00000214e90000' });
+    const look = cli(['map', 'lookup', obj, 'dnat_table', 'key', 'hex', '0a', '00', '00', '50', '00', '35', '11', '00', '--state', state, '--json']);
+    const bytes = (h: string): string[] => h.match(/../g)!.map((b) => '0x' + b);
+    expect(JSON.parse(look.stdout)).toEqual({ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000') });
+    expect(JSON.parse(cli(['map', 'dump', obj, 'dnat_table', '--state', state, '--json']).stdout)).toEqual([{ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000') }]);
     expect(cli(['map', 'dump', obj, 'dnat_table', '--state', state]).stdout).toContain('Found 1 element');
-    expect(cli(['map', 'delete', obj, 'dnat_table', 'key', '0a00005000351100', '--state', state]).code).toBe(0);
-    const gone = cli(['map', 'lookup', obj, 'dnat_table', 'key', '0a00005000351100', '--state', state]);
+    expect(cli(['map', 'delete', obj, 'dnat_table', 'key', 'hex', '0a00005000351100', '--state', state]).code).toBe(0);
+    const gone = cli(['map', 'lookup', obj, 'dnat_table', 'key', 'hex', '0a00005000351100', '--state', state]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('No such file or directory (ENOENT)');
+  });
+
+  it('reads bytes as bpftool does and refuses what bpftool would misread, naming the word', () => {
+    const obj = join(FIX, 'tc_nat.o');
+    const r = cli(['map', 'lookup', obj, 'dnat_table', 'key', '0a', '00', '00', '50', '00', '35', '11', '00']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("key: error parsing byte: 0a (a byte is decimal, 0x… hex or 0… octal, as in bpftool; write 'key hex 0a' for hex bytes)");
+    expect(cli(['map', 'lookup', obj, 'dnat_table', 'key', '1', '2']).stderr).toContain('key expected 8 bytes got 2');
+    expect(cli(['map', 'lookup', obj, 'dnat_table', 'key', '256', '0', '0', '0', '0', '0', '0', '0']).stderr).toContain('256 is more than a byte');
+  });
+
+  it('gives per-CPU values in bpftool\'s JSON shape', () => {
+    const r = cli(['map', 'lookup', join(FIX, 'xdp_proto_count.o'), 'proto_count', 'key', '2', '0', '0', '0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const zero = Array(8).fill('0x00');
+    expect(JSON.parse(r.stdout)).toEqual({ key: ['0x02', '0x00', '0x00', '0x00'], values: [{ cpu: 0, value: zero }] });
   });
 
   it('shows global data and statically initialised slots', () => {

@@ -7,11 +7,11 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { bytesToHex, hexToBytes } from '../../ebpf/isa/insn.ts';
+import { bytesToHex } from '../../ebpf/isa/insn.ts';
 import { type BpfMap, BPF_ANY, BPF_EXIST, BPF_NOEXIST, errnoName, strerror } from '../../ebpf/maps/index.ts';
 import type { LoadedObject } from '../../ebpf/runtime/runtime.ts';
 import { CliError } from '../errors.ts';
-import { applyMapInit, dumpMaps, type MapInit, readMapInit } from '../map-json.ts';
+import { applyMapInit, dumpMaps, type MapDumpEntry, type MapInit, readMapInit } from '../map-json.ts';
 import { openObject } from '../object.ts';
 import { loadIntoRuntime } from '../runtime.ts';
 
@@ -20,17 +20,52 @@ interface StateOpts {
   json?: boolean;
 }
 
-/** Hex bytes as bpftool takes them: "01 00 00 00", "0x01 0x00 …" or "01000000". */
-function parseBytes(words: string[], what: string, size: number): Uint8Array {
-  const hex = words.map((w) => w.replace(/^0x/i, '')).map((w) => (w.length === 1 ? '0' + w : w)).join('');
-  let b: Uint8Array;
-  try {
-    b = hexToBytes(hex);
-  } catch {
-    throw new CliError(`${what}: '${words.join(' ')}' is not hex bytes (e.g. 01 00 00 00 or 0x01 0x00)`);
+/**
+ * Bytes as bpftool's parse_bytes() reads them: one word a byte, each in C's strtoul base 0
+ * (`10` decimal, `0x0a` hex, `012` octal) or, after the word `hex`, base 16 (`hex 0a 00`).
+ * chainlab also takes a run of hex digits after `hex` as several bytes (`hex 0a000050`),
+ * which bpftool would refuse, so no bpftool command line means something else here.
+ */
+export function parseBytes(words: string[], what: string, size: number): Uint8Array {
+  let rest = words;
+  const hex = rest.length > 0 && rest[0].length > 0 && 'hex'.startsWith(rest[0].toLowerCase());
+  if (hex) rest = rest.slice(1);
+  const out: number[] = [];
+  for (const w of rest) {
+    const digits = w.replace(/^0x/i, '');
+    if (hex && /^[0-9a-f]+$/i.test(digits) && digits.length > 2 && digits.length % 2 === 0) {
+      for (let i = 0; i < digits.length; i += 2) out.push(parseInt(digits.slice(i, i + 2), 16));
+      continue;
+    }
+    const n = hex ? (/^[0-9a-f]+$/i.test(digits) ? parseInt(digits, 16) : NaN) : strtoulBase0(w);
+    if (Number.isNaN(n)) {
+      throw new CliError(
+        `${what}: error parsing byte: ${w} (a byte is decimal, 0x… hex or 0… octal, as in bpftool; write '${what} hex ${w.length > 2 ? w.slice(0, 2) + ' …' : w}' for hex bytes)`,
+      );
+    }
+    if (n > 0xff) throw new CliError(`${what}: ${w} is more than a byte (bpftool would keep only its low 8 bits)`);
+    out.push(n);
   }
-  if (b.length !== size) throw new CliError(`${what}: ${b.length} bytes given, the map needs ${size}`);
-  return b;
+  if (out.length !== size) throw new CliError(`${what} expected ${size} bytes got ${out.length}`);
+  return Uint8Array.from(out);
+}
+
+/** C's strtoul(w, &end, 0) for a whole word; NaN when characters are left over. */
+function strtoulBase0(w: string): number {
+  if (/^0x[0-9a-f]+$/i.test(w)) return parseInt(w.slice(2), 16);
+  if (/^0[0-7]*$/.test(w)) return parseInt(w, 8);
+  if (/^[1-9][0-9]*$/.test(w)) return parseInt(w, 10);
+  return NaN;
+}
+
+/** A map entry in bpftool's JSON: bytes as "0x.." strings, per-CPU values as {cpu, value}. */
+type BpftoolEntry = { key: string[]; value: string[] } | { key: string[]; values: { cpu: number; value: string[] }[] };
+
+const bpftoolBytes = (hex: string): string[] => (hex.match(/../g) ?? []).map((b) => '0x' + b);
+
+function bpftoolEntry(e: MapDumpEntry): BpftoolEntry {
+  if ('value' in e) return { key: bpftoolBytes(e.key), value: bpftoolBytes(e.value) };
+  return { key: bpftoolBytes(e.key), values: e.values.map((v, cpu) => ({ cpu, value: bpftoolBytes(v) })) };
 }
 
 function open(obj: string, opts: StateOpts): LoadedObject {
@@ -73,7 +108,9 @@ export function register(program: Command): void {
       const all = dumpMaps(loaded);
       const sel = name ? { [name]: all[name] ?? (pick(loaded, name), []) } : all;
       if (opts.json) {
-        console.log(JSON.stringify(name ? sel[name] : sel));
+        // One map: bpftool's array of entries; every map: those arrays by map name.
+        const j = Object.fromEntries(Object.entries(sel).map(([n, es]) => [n, es.map(bpftoolEntry)]));
+        console.log(JSON.stringify(name ? j[name] : j));
         return;
       }
       for (const [n, entries] of Object.entries(sel)) {
@@ -88,7 +125,7 @@ export function register(program: Command): void {
     },
   );
 
-  common(map.command('lookup').description('look up one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>', 'key bytes in hex')).action(
+  common(map.command('lookup').description('look up one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>', 'key bytes as bpftool takes them: 10 0x0a 012, or hex 0a 00 …')).action(
     (obj: string, name: string, kw: string, bytes: string[], opts: StateOpts) => {
       if (kw !== 'key') throw new CliError(`expected 'key' before the key bytes, got '${kw}'`);
       const loaded = open(obj, opts);
@@ -97,7 +134,7 @@ export function register(program: Command): void {
       const r = m.tryLookup(key);
       if (r.err !== 0 || r.data === undefined) throw new CliError(`lookup failed: ${strerror(r.err)} (${errnoName(r.err)})`, 1);
       const vals = Array.isArray(r.data) ? r.data.map(bytesToHex) : [bytesToHex(r.data)];
-      if (opts.json) console.log(JSON.stringify(Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] }));
+      if (opts.json) console.log(JSON.stringify(bpftoolEntry(Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] })));
       else vals.forEach((v, i) => console.log(`key: ${spaced(bytesToHex(key))}  ${vals.length > 1 ? `cpu ${i}: ` : 'value: '}${spaced(v)}`));
     },
   );

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { lineAt, type ObjectSpec, type ProgramSpec } from '../../ebpf/elf/index.ts';
+import { lineAt, progTag, type ObjectSpec, type ProgramSpec } from '../../ebpf/elf/index.ts';
 import { verify, type VerifyResult } from '../../ebpf/verifier/index.ts';
 import { disasmInsn } from '../../ebpf/isa/disasm.ts';
 import { bytesToHex, encode } from '../../ebpf/isa/insn.ts';
@@ -101,7 +101,8 @@ export function register(program: Command): void {
         return;
       }
       for (const l of out.printk) console.log(`bpf_trace_printk: ${l}`);
-      console.log(`Return value: ${out.retval}, duration (average): ${avgNs}ns, ${out.insns} insns`);
+      // bpftool's line exactly (its do_run()); the instruction count is in --json.
+      console.log(`Return value: ${out.retval}, duration${repeat > 1 ? ' (average)' : ''}: ${avgNs}ns`);
     });
 
   prog
@@ -154,11 +155,12 @@ export function register(program: Command): void {
           id: lp.id,
           type: lp.progType.replace('BPF_PROG_TYPE_', '').toLowerCase(),
           name: lp.name,
-          section: lp.spec.section,
+          tag: progTag(lp.spec.insns),
           gpl_compatible: /GPL|Dual/.test(spec.license),
           bytes_xlated: bytes.length,
           insns: lp.insns.length,
           map_ids: mapIds,
+          section: lp.spec.section,
         };
       });
       if (opts.json) {
@@ -166,8 +168,8 @@ export function register(program: Command): void {
         return;
       }
       for (const r of rows) {
-        console.log(`${r.id}: ${r.type}  name ${r.name}  section ${r.section}${r.gpl_compatible ? '  gpl' : ''}`);
-        console.log(`\txlated ${r.bytes_xlated}B  ${r.insns} insns${r.map_ids.length ? `  map_ids ${r.map_ids.join(',')}` : ''}`);
+        console.log(`${r.id}: ${r.type}  name ${r.name}  tag ${r.tag}${r.gpl_compatible ? '  gpl' : ''}`);
+        console.log(`\txlated ${r.bytes_xlated}B  ${r.insns} insns${r.map_ids.length ? `  map_ids ${r.map_ids.join(',')}` : ''}  section ${r.section}`);
       }
     });
 

@@ -8,6 +8,7 @@ export { loadObjectFile } from './file.ts';
 export { LoadError, type LoadErrorContext } from './errors.ts';
 export { programTypeForSection, type SectionProgType } from './sections.ts';
 export { internalMapName, objectName } from './maps.ts';
+export { progTag } from './tag.ts';
 export {
   ATTACH_TYPES,
   MAP_TYPES,

@@ -9,6 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BPF_F_RDONLY_PROG } from '../../../src/ebpf/elf/kernel-names.ts';
 import { loadObject } from '../../../src/ebpf/elf/load.ts';
+import { progTag } from '../../../src/ebpf/elf/tag.ts';
 import { FIXTURE_OBJECTS, fixtureBytes, fixturePath } from './fixture-files.ts';
 
 const BPFFS = '/sys/fs/bpf';
@@ -34,6 +35,7 @@ const NOT_COMPARED = new Set(['legacy_maps', 'core_unsupported']);
 interface KProg {
   type: string;
   name: string;
+  tag: string;
   map_ids?: number[];
 }
 interface KMap {
@@ -62,6 +64,8 @@ describe.skipIf(why !== undefined)('fixtures in the kernel (bpftool prog loadall
         expect(k.type, p.name).toBe(p.progType.replace('BPF_PROG_TYPE_', '').toLowerCase());
         // The kernel keeps 15 characters; bpftool shows the full name from BTF when it has it.
         expect([p.name, p.name.slice(0, 15)], p.name).toContain(k.name);
+        // The tag hashes the linked instructions as submitted: it proves chainlab links like libbpf.
+        expect([progTag(p.insns), progTag(p.insns, 'sha1')], `${p.name} tag`).toContain(k.tag);
         for (const id of k.map_ids ?? []) mapIds.add(id);
       }
       const seen = new Set<string>();
