@@ -30,6 +30,15 @@ export type Hook =
   | 'veth-xmit' // handed to the veth peer
   | 'drop';
 
+/** Every hook, for checking user input (the compiler keeps this list and the type equal). */
+export const HOOKS = [
+  'wire', 'nic-rx', 'xdp', 'xdp-tx', 'xdp-redirect', 'xdp-devmap', 'xdp-cpumap', 'gro', 'tc-ingress', 'tc-egress', 'forward',
+  'local', 'socket-filter', 'cgroup-ingress', 'cgroup-egress', 'sk-skb', 'qdisc', 'nic-tx', 'veth-xmit', 'drop',
+] as const satisfies readonly Hook[];
+type MissingHook = Exclude<Hook, (typeof HOOKS)[number]>;
+/** Fails to compile when a hook is added to the type but not to HOOKS. */
+export const HOOKS_COMPLETE: MissingHook extends never ? true : never = true;
+
 /** One program run inside a hop; tail calls add steps. */
 export interface ProgStep {
   /** Program (function) name. */

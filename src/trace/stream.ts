@@ -27,6 +27,24 @@ export function byPacket(id: number): OperatorFunction<TraceRecord, HopRecord> {
     );
 }
 
+/**
+ * Hops of the packets whose flow text (on their first hop, e.g. "udp 10.0.0.1:1234 > 10.0.0.2:53")
+ * contains `flow`, and of every packet derived from them. A flow is recorded as the packet was
+ * sent: a NAT rewrite later does not move the packet to another flow.
+ */
+export function byFlow(flow: string): OperatorFunction<TraceRecord, HopRecord> {
+  const family = new Set<number>();
+  return (src) =>
+    src.pipe(
+      hopsOnly(),
+      filter((r) => {
+        if (r.flow !== undefined && r.flow.includes(flow)) family.add(r.pkt);
+        else if (r.parent !== undefined && family.has(r.parent)) family.add(r.pkt);
+        return family.has(r.pkt);
+      }),
+    );
+}
+
 /** Hops at a node: "host" or "host/dev". */
 export function byNode(node: string): OperatorFunction<TraceRecord, HopRecord> {
   const [host, dev] = node.split('/');
@@ -40,12 +58,15 @@ export function byHook(...hooks: Hook[]): OperatorFunction<TraceRecord, HopRecor
 
 /** Every n-th packet (by id), all of its hops: sampling that keeps whole packet paths. */
 export function samplePackets(n: number): OperatorFunction<TraceRecord, TraceRecord> {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`samplePackets: n must be a positive integer, got ${n}`);
   return filter((r) => r.type !== 'hop' || r.pkt % n === 0);
 }
 
 /**
  * Counters per window of simulated time: hops per hook+verdict and drops, emitted as a
- * StatsRecord when a record arrives past the window's end (and once at completion).
+ * StatsRecord when a record arrives past the window's end (and once at completion). Hops come in
+ * the order they were emitted, which may trail simulated time by a hop's cost: a late hop counts
+ * in the window that is open when it arrives.
  */
 export function windowStats(windowNs: number): OperatorFunction<TraceRecord, StatsRecord> {
   return (src) =>
@@ -72,6 +93,40 @@ export function windowStats(windowNs: number): OperatorFunction<TraceRecord, Sta
           sub.complete();
         },
       });
+    });
+}
+
+/** What a slow consumer gets: the records queued since its last batch, and how many were dropped. */
+export interface Batch<T> {
+  items: T[];
+  dropped: number;
+}
+
+/**
+ * Hands a fast, synchronous stream to a consumer that takes batches when `ticks` fires (a timer,
+ * a socket that drained). At most `capacity` records wait; the rest are dropped and counted in
+ * the next batch, so a slow consumer never grows memory. The last batch comes at completion.
+ */
+export function boundedBatches<T>(capacity: number, ticks: Observable<unknown>): OperatorFunction<T, Batch<T>> {
+  return (src) =>
+    new Observable<Batch<T>>((sub) => {
+      const buf = new BoundedBuffer<T>(capacity);
+      const emit = (): void => {
+        if (buf.length > 0 || buf.dropped > 0) sub.next(buf.drain());
+      };
+      const tickSub = ticks.subscribe(emit);
+      const srcSub = src.subscribe({
+        next: (r) => buf.push(r),
+        error: (e) => sub.error(e),
+        complete: () => {
+          emit();
+          sub.complete();
+        },
+      });
+      return () => {
+        tickSub.unsubscribe();
+        srcSub.unsubscribe();
+      };
     });
 }
 

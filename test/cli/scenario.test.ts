@@ -18,6 +18,10 @@ const has = (cmd: string): boolean => {
 };
 const tcpdump = has('tcpdump');
 if (!tcpdump) console.warn('SKIPPED: tcpdump is not installed; pcap outputs are not read back');
+const tshark = has('tshark');
+if (!tshark) console.warn('SKIPPED: tshark is not installed; pcap and pcapng outputs are not read back by tshark (apt-get install -y tshark)');
+const script = has('script');
+if (!script) console.warn('SKIPPED: script(1) is not installed; the progress bar on a terminal is not checked');
 
 describe('chainlab run', () => {
   it('prints a summary with verdicts, drops, latency and CPU use', () => {
@@ -53,9 +57,28 @@ describe('chainlab run', () => {
     expect(all).toHaveLength(550);
   });
 
+  it.skipIf(!tshark)('writes a pcap and a pcapng of several capture points that tshark reads', () => {
+    const p = join(tmp, 'fw-tshark.pcap');
+    const ng = join(tmp, 'fw.pcapng');
+    const r = cli(['run', mini, '--json', '--pcap', `fw/eth0=${p}`, '--pcap', `fw/eth0=${ng}`, '--pcap', `fw/eth0@xdp=${ng}`, '--pcap', `gen/eth0=${ng}`]);
+    expect(r.code, r.stderr).toBe(0);
+    const fields = (file: string, ...f: string[]): string[] =>
+      execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=,', ...f.flatMap((x) => ['-e', x])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const classic = fields(p, 'ip.proto', 'tcp.dstport');
+    expect(classic).toHaveLength(50); // XDP dropped the UDP frames before tcpdump's rx point
+    expect(new Set(classic)).toEqual(new Set(['6,80']));
+    const byIf = new Map<string, number>();
+    for (const l of fields(ng, 'frame.interface_name')) byIf.set(l, (byIf.get(l) ?? 0) + 1);
+    expect(Object.fromEntries(byIf)).toEqual({ 'fw/eth0': 50, 'fw/eth0@xdp': 550 });
+  });
+
   it('refuses a bad --pcap and --until with clear messages', () => {
     expect(cli(['run', mini, '--pcap', 'nowhere']).stderr).toMatch(/--pcap nowhere: expected HOST\/DEV=FILE/);
     expect(cli(['run', mini, '--pcap', 'x/eth9=f.pcap']).stderr).toMatch(/no device x\/eth9/);
+    expect(cli(['run', mini, '--pcap', `fw/eth0@xpd=${join(tmp, 'f.pcap')}`]).stderr).toMatch(/--pcap fw\/eth0@xpd=.*: no capture point 'xpd' \(points: rx, tx, wire/);
+    const two = cli(['run', mini, '--pcap', `fw/eth0=${join(tmp, 'same.pcap')}`, '--pcap', `gen/eth0=${join(tmp, 'same.pcap')}`]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/a pcap file holds one capture; name the file \.pcapng/);
     expect(cli(['run', mini, '--until', 'soon']).stderr).toMatch(/--until: expected a duration like 10ms/);
   });
 });
@@ -91,6 +114,60 @@ describe('chainlab trace', () => {
     const f = cli(['trace', t, '--flow', 'tcp 10.0.0.1', '--limit', '1']);
     expect(f.stdout).toMatch(/local\s+deliver ipv4/);
     expect(cli(['trace', join(tmp, 'none.jsonl')]).stderr).toMatch(/no such file/);
+  });
+
+  it('filters by flow, node and hook, and names a bad line of the file', () => {
+    const t = join(tmp, 'tr2.jsonl');
+    cli(['run', mini, '--trace', t, '--json']);
+    const f = cli(['trace', t, '--flow', 'tcp 10.0.0.1:10001 > 10.0.0.2:80', '--limit', '100']);
+    expect(f.code, f.stderr).toBe(0);
+    const heads = f.stdout.split('\n').filter((l) => l.startsWith('packet '));
+    expect(heads.length).toBeGreaterThan(0);
+    for (const h of heads) expect(h).toMatch(/ {2}tcp 10\.0\.0\.1:10001 > 10\.0\.0\.2:80$/);
+    const x = cli(['trace', t, '--node', 'fw/eth0', '--hook', 'xdp', '--limit', '3']);
+    const hops = x.stdout.split('\n').filter((l) => l.startsWith('  '));
+    expect(hops).toHaveLength(3);
+    for (const l of hops) expect(l).toMatch(/fw\/eth0\s+xdp\s+XDP_/);
+    expect(x.stdout).toMatch(/… 547 more packets/);
+    expect(cli(['trace', t, '--hook', 'xpd']).stderr).toMatch(/--hook xpd: not a hook \(hooks: wire, nic-rx, xdp/);
+    expect(cli(['trace', t, '--flow', 'sctp']).stderr).toMatch(/no hops for flow "sctp"/);
+    expect(cli(['trace', t, '--packet', '1', '--flow', 'tcp']).stderr).toMatch(/give one of them/);
+    const bad = join(tmp, 'bad.jsonl');
+    writeFileSync(bad, `${readFileSync(t, 'utf8').split('\n').slice(0, 3).join('\n')}\n{"type":"hop","t":1}\n`);
+    const b = cli(['trace', bad]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/bad\.jsonl:4: a hop record needs "pkt"/);
+    writeFileSync(bad, '{"type":"hop"\n');
+    expect(cli(['trace', bad]).stderr).toMatch(/bad\.jsonl:1: not a JSON trace record/);
+  });
+});
+
+describe('the command line itself', () => {
+  it.skipIf(!script)('draws a progress bar (simulated time, packets) on a terminal, and none when piped', () => {
+    const out = execFileSync('script', ['-qec', `${process.execPath} ${join(ROOT, 'bin', 'chainlab.mjs')} run ${mini}`, '/dev/null'], { encoding: 'utf8', cwd: ROOT });
+    expect(out).toMatch(/simulating \[[=-]+\] \d+% \| [\d.]+(ns|us|ms) of 2ms \| \d+ packets/);
+    expect(out).toMatch(/simulating \[=+\] 100% \| 2ms of 2ms \| 550 packets/);
+    expect(out).toMatch(/verdicts per node and hook/);
+    const piped = cli(['run', mini]);
+    expect(piped.stderr).not.toMatch(/simulating/);
+  });
+
+  it('every scenario command and the program itself have --help with examples', () => {
+    for (const args of [['--help'], ['run', '--help'], ['test', '--help'], ['trace', '--help'], ['export', '--help'], ['serve', '--help']]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(/\nExamples:\n {2}\$ chainlab /);
+    }
+  });
+
+  it('prints errors without a stack trace, and with one under --debug', () => {
+    const r = cli(['run', join(tmp, 'missing.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^chainlab: .*missing\.yaml/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const d = cli(['run', join(tmp, 'missing.yaml'), '--debug']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/\n\s+at /);
   });
 });
 

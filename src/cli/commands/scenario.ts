@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { from, identity, type OperatorFunction } from 'rxjs';
 import { BuildError, buildScenarioAsync, type Built } from '../../scenario/build.ts';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { exportShell } from '../../scenario/export-shell.ts';
@@ -14,9 +15,11 @@ import { watchExpectations, type ExpectResult } from '../../scenario/expect.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { loadScenarioFile } from '../../scenario/parse.ts';
 import { formatSummary, summarize } from '../../scenario/summary.ts';
-import { PcapWriter } from '../../net/traffic/index.ts';
+import type { TapPoint } from '../../net/network.ts';
+import { CaptureFile, formatOf } from '../../trace/capture-file.ts';
 import { JsonlSink } from '../../trace/sinks.ts';
-import type { HopRecord, TraceRecord } from '../../trace/records.ts';
+import { HOOKS, type Hook, type HopRecord, type TraceRecord } from '../../trace/records.ts';
+import { byFlow, byHook, byNode, byPacket, hopsOnly } from '../../trace/stream.ts';
 import { formatNs, parseDuration } from '../duration.ts';
 import { CliError } from '../errors.ts';
 
@@ -61,20 +64,43 @@ interface RunOpts {
   progress: boolean;
 }
 
-/** `--pcap host/dev[@point]=file`: tcpdump's points (rx+tx) by default, or one hook. */
+const TAP_POINTS: readonly string[] = ['rx', 'tx', ...HOOKS];
+
+/**
+ * `--pcap HOST/DEV[@POINT]=FILE`: tcpdump's points (rx before tc ingress, tx at the driver) by
+ * default, or one hook (the frame as it leaves the hook). A FILE named .pcapng may take several
+ * captures, one named interface each; a classic pcap takes one.
+ */
 function attachPcaps(b: Built, specs: string[]): (() => void)[] {
-  const closers: (() => void)[] = [];
-  for (const spec of specs) {
+  const parsed = specs.map((spec) => {
     const m = /^([^=@]+)(?:@([a-z-]+))?=(.+)$/.exec(spec);
     if (!m) throw new CliError(`--pcap ${spec}: expected HOST/DEV=FILE or HOST/DEV@HOOK=FILE (e.g. lb/eth0=lb.pcap)`);
     const [, dev, point, file] = m;
     const [host, name] = dev.split('/');
-    if (!b.net.hosts.get(host)?.devices.has(name)) throw new CliError(`--pcap ${spec}: no device ${dev} in the scenario`);
-    const w = new PcapWriter({ precision: 'ns' });
-    b.net.addTap(dev, (t, frame) => w.add(t, frame), point ? [point as never] : undefined);
-    closers.push(() => w.writeFile(file));
+    if (!b.net.hosts.get(host)?.devices.has(name ?? '')) throw new CliError(`--pcap ${spec}: no device ${dev} in the scenario`);
+    if (point !== undefined && !TAP_POINTS.includes(point)) throw new CliError(`--pcap ${spec}: no capture point '${point}' (points: ${TAP_POINTS.join(', ')})`);
+    return { spec, dev, point, file };
+  });
+  for (const p of parsed) {
+    const same = parsed.filter((q) => q.file === p.file);
+    if (formatOf(p.file) === 'pcap' && same.length > 1) throw new CliError(`--pcap ${same.map((q) => q.spec).join(' and ')}: a pcap file holds one capture; name the file .pcapng to put several in it`);
   }
-  return closers;
+  const files = new Map<string, CaptureFile>();
+  for (const { dev, point, file } of parsed) {
+    let f = files.get(file);
+    if (!f) {
+      try {
+        f = new CaptureFile(file);
+      } catch (e) {
+        throw new CliError(`--pcap ${dev}=${file}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      files.set(file, f);
+    }
+    const cf = f;
+    const id = cf.addInterface(point ? `${dev}@${point}` : dev, point ? `chainlab ${dev}, as frames leave the ${point} hook` : `chainlab ${dev}, where tcpdump sees it`);
+    b.net.addTap(dev, (t, frame, at) => cf.write(id, t, frame, at === 'rx' ? 'in' : at === 'tx' ? 'out' : undefined), point ? [point as TapPoint] : undefined);
+  }
+  return [...files.values()].map((f) => () => f.close());
 }
 
 async function runOne(path: string, o: { seed?: number; untilNs?: number; traceFile?: string; pcaps?: string[]; progress?: boolean; check?: boolean }) {
@@ -129,6 +155,28 @@ function scenarioFiles(args: string[]): string[] {
   return out;
 }
 
+/** The records of a JSON Lines trace; a line that is not a record names the file and line. */
+function readTrace(file: string): TraceRecord[] {
+  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
+  const out: TraceRecord[] = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      let r: unknown;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        throw new CliError(`${file}:${i + 1}: not a JSON trace record`);
+      }
+      const type = (r as { type?: unknown } | null)?.type;
+      if (type !== 'hop' && type !== 'stats' && type !== 'topology') throw new CliError(`${file}:${i + 1}: not a trace record (expected "type": "hop", "stats" or "topology")`);
+      if (type === 'hop' && (typeof (r as HopRecord).pkt !== 'number' || typeof (r as HopRecord).hook !== 'string')) throw new CliError(`${file}:${i + 1}: a hop record needs "pkt" (a number) and "hook"`);
+      out.push(r as TraceRecord);
+    });
+  return out;
+}
+
 const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
 
 export function register(program: Command): void {
@@ -139,10 +187,10 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of every random stream (default: the scenario\'s)')
     .option('--until <time>', 'simulated time to run (e.g. 10ms; default: the scenario\'s duration)')
     .option('--trace <file>', 'write every hop as JSON Lines')
-    .option('--pcap <dev=file>', 'capture at a device like tcpdump (HOST/DEV=FILE, or HOST/DEV@HOOK=FILE); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--pcap <dev=file>', 'capture at a device like tcpdump (HOST/DEV=FILE), or as frames leave a hook (HOST/DEV@HOOK=FILE); FILE.pcapng may hold several; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar')
-    .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab run scenarios/tc-nat.yaml --until 2ms --trace out.jsonl --pcap gw/eth0=gw.pcap\n  $ chainlab trace out.jsonl --packet 7')
+    .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab run scenarios/tc-nat.yaml --until 2ms --trace out.jsonl --pcap lb/eth0=lb.pcap\n  $ chainlab run scenarios/tc-nat.yaml --pcap lb/eth0=nat.pcapng --pcap lb/eth1=nat.pcapng --pcap lb/eth0@tc-ingress=nat.pcapng\n  $ chainlab trace out.jsonl --packet 7')
     .action(async (path: string, o: RunOpts) => {
       const seed = o.seed !== undefined ? Number(o.seed) : undefined;
       if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got '${o.seed}'`);
@@ -205,48 +253,48 @@ export function register(program: Command): void {
     .description('follow packets hop by hop through a JSON Lines trace from `run --trace`')
     .argument('<trace>', 'trace file (JSON Lines)')
     .option('--packet <id>', 'one packet (and the clones and encapsulations made from it)')
-    .option('--flow <tuple>', 'packets whose hops mention this flow text, e.g. "udp 10.0.0.1:1234 > 10.0.0.2:53"')
+    .option('--flow <tuple>', 'packets sent in a flow whose text contains this, e.g. "udp 10.0.0.1:1234 > 10.0.0.2:53" or "10.0.0.1:1234"')
+    .option('--node <node>', 'only hops at this host or host/dev')
+    .option('--hook <hooks>', 'only hops at these hooks, comma-separated (e.g. xdp,tc-ingress)')
     .option('--limit <n>', 'packets to show at most', '20')
-    .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/tc-nat.yaml --trace out.jsonl && chainlab trace out.jsonl --packet 3')
-    .action((file: string, o: { packet?: string; flow?: string; limit: string }) => {
-      if (!existsSync(file)) throw new CliError(`${file}: no such file`);
-      const hops: HopRecord[] = [];
-      readFileSync(file, 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          if (!line.trim()) return;
-          let r: TraceRecord;
-          try {
-            r = JSON.parse(line) as TraceRecord;
-          } catch {
-            throw new CliError(`${file}:${i + 1}: not a JSON trace record`);
-          }
-          if (r.type === 'hop') hops.push(r);
-        });
-      let ids: number[];
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ chainlab run scenarios/tc-nat.yaml --trace out.jsonl && chainlab trace out.jsonl --packet 3\n  $ chainlab trace out.jsonl --flow "udp 10.0.0.1:40000 > 10.0.0.100:80" --limit 2\n  $ chainlab trace out.jsonl --node lb/eth0 --hook tc-ingress --limit 5',
+    )
+    .action((file: string, o: { packet?: string; flow?: string; node?: string; hook?: string; limit: string }) => {
+      if (o.packet !== undefined && o.flow !== undefined) throw new CliError('--packet and --flow: give one of them');
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive integer, got '${o.limit}'`);
+      let select: OperatorFunction<TraceRecord, HopRecord> = hopsOnly();
       if (o.packet !== undefined) {
         const id = Number(o.packet);
         if (!Number.isInteger(id)) throw new CliError(`--packet must be a packet id (a number), got '${o.packet}'`);
-        const fam = new Set([id]);
-        for (const h of hops) if (h.parent !== undefined && fam.has(h.parent)) fam.add(h.pkt);
-        ids = [...fam];
-      } else {
-        const flow = o.flow;
-        ids = flow ? hops.filter((h) => h.hook === 'wire' && (h.flow ?? '').includes(flow)).map((h) => h.pkt) : [...new Set(hops.map((h) => h.pkt))];
-      }
-      const limit = Number(o.limit);
-      const shown = ids.slice(0, limit);
-      if (shown.length === 0) throw new CliError(`${file}: no hops for ${o.packet !== undefined ? `packet ${o.packet}` : 'any packet'}`);
-      for (const id of shown) {
-        const hs = hops.filter((h) => h.pkt === id);
-        console.log(`packet ${id}${hs[0]?.parent !== undefined ? ` (from packet ${hs[0].parent})` : ''}`);
+        select = byPacket(id);
+      } else if (o.flow !== undefined) select = byFlow(o.flow);
+      const hooks = o.hook?.split(',').map((h) => h.trim()) ?? [];
+      const unknown = hooks.filter((h) => !HOOKS.includes(h as Hook));
+      if (unknown.length) throw new CliError(`--hook ${unknown.join(',')}: not a hook (hooks: ${HOOKS.join(', ')})`);
+      const byPkt = new Map<number, HopRecord[]>();
+      from(readTrace(file))
+        .pipe(select, o.node !== undefined ? byNode(o.node) : identity, hooks.length ? byHook(...(hooks as Hook[])) : identity)
+        .subscribe((h) => {
+          const list = byPkt.get(h.pkt);
+          if (list) list.push(h);
+          else byPkt.set(h.pkt, [h]);
+        });
+      const what = [o.packet !== undefined ? `packet ${o.packet}` : o.flow !== undefined ? `flow "${o.flow}"` : 'any packet', o.node && `at ${o.node}`, o.hook && `at hook ${o.hook}`].filter(Boolean).join(' ');
+      if (byPkt.size === 0) throw new CliError(`${file}: no hops for ${what}`);
+      let shown = 0;
+      for (const [id, hs] of byPkt) {
+        if (shown++ === limit) break;
+        console.log(`packet ${id}${hs[0].parent !== undefined ? ` (from packet ${hs[0].parent})` : ''}${hs[0].flow ? `  ${hs[0].flow}` : ''}`);
         for (const h of hs) {
           const progs = h.progs?.map((p) => `${p.prog} (${p.insns} insns${p.line ? `, ${p.line}` : ''})`).join(' → ');
           console.log(`  ${formatNs(h.t).padStart(10)}  ${`${h.host}/${h.dev ?? '-'}`.padEnd(16)} ${h.hook.padEnd(13)} ${(h.verdict ?? '').padEnd(16)}${progs ? ` ${progs}` : ''}${h.reason ? `  [${h.reason}]` : ''}${h.cpu !== undefined ? `  cpu${h.cpu}` : ''}`);
           for (const p of h.printk ?? []) console.log(`${' '.repeat(14)}printk: ${p}`);
         }
       }
-      if (ids.length > shown.length) console.log(`… ${ids.length - shown.length} more packets (use --packet ID or --limit N)`);
+      if (byPkt.size > limit) console.log(`… ${byPkt.size - limit} more packets (use --packet ID or --limit N)`);
     });
 
   program
