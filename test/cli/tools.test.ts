@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,56 @@ describe('chainlab disasm', () => {
     expect(r.stdout).toMatch(/r1 = 0 ll\n\s+[0-9a-f]+:\s+R_BPF_64_64\tproto_count/);
     expect(r.stdout).toMatch(/r\d = \*\(u32 \*\)\(r1 \+ 4\)/);
     expect(r.stdout).toMatch(/^; .*\[\.\/xdp_proto_count\.c:\d+\]$/m);
+  });
+
+  // llvm-objdump 19 (decimal immediates) reads every instruction; 14 cannot decode cpu v4.
+  const objdump = [['llvm-objdump-19', '--no-print-imm-hex'], ['llvm-objdump']].find(([cmd]) => spawnSync(cmd, ['--version']).status === 0);
+  const dump = (obj: string): string => spawnSync(objdump![0], ['-dr', ...objdump!.slice(1), join(FIX, obj)], { encoding: 'utf8' }).stdout;
+  const ours = (obj: string): string => cli(['disasm', join(FIX, obj), '--raw', '--no-source']).stdout;
+  // Lines without addresses, sorted: the same bytes, text, symbols and relocations wherever a program sits.
+  const content = (text: string): string[] =>
+    text
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('Disassembly of section') && !l.includes('file format'))
+      .map((l) => l.replace(/^ +\d+:\t/, '').replace(/^\t\t[0-9a-f]+: {2}/, 'reloc ').replace(/^[0-9a-f]{16} </, '<'))
+      .sort();
+
+  describe.skipIf(!objdump)('against llvm-objdump -dr', () => {
+    it.each(['xdp_proto_count.o', 'global_data.o', 'socket_ldabs.o', 'maps_user.o', ...(objdump?.[0] === 'llvm-objdump-19' ? ['cpu_v4.o'] : [])])(
+      '%s: identical (program at its section start, no subprograms)',
+      (obj) => {
+        expect(ours(obj)).toBe(dump(obj));
+      },
+    );
+
+    it.each(['tc_nat.o', 'xdp_redirect.o', 'xdp_encap.o'])('%s: the same lines, several programs per section numbered from 0', (obj) => {
+      expect(content(ours(obj))).toEqual(content(dump(obj)));
+    });
+
+    it('shows an object the loader refuses section by section, as llvm-objdump does', () => {
+      const r = cli(['disasm', join(FIX, 'core_unsupported.o'), '--raw']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/CO-RE relocations: .*not supported/);
+      // LLVM 19 adds its own CO-RE notes from .BTF.ext, which a section-by-section view has no BTF for.
+      expect(r.stdout).toBe(dump('core_unsupported.o').replace(/^\t\t[0-9a-f]+: {2}CO-RE .*\n/gm, ''));
+    });
+  });
+
+  it('appends linked subprograms with their names; a call names its callee and keeps the object\'s relocation', () => {
+    const out = cli(['disasm', join(FIX, 'bpf_calls.o'), '--no-source', '--prog', 'calls_check']).stdout;
+    const lines = out.split('\n');
+    const calls = lines.flatMap((l, i) => {
+      const m = /^ +(\d+):\tcall (-?\d+) <(\w+)>$/.exec(l);
+      return m ? [{ pc: Number(m[1]), imm: Number(m[2]), callee: m[3], reloc: lines[i + 1] }] : [];
+    });
+    expect(calls.map((c) => c.callee)).toEqual(expect.arrayContaining(['fib', 'square_of_fib']));
+    for (const c of calls) {
+      // The callee's header sits at the call's linked target, and the relocation is the file's
+      // (a call inside .text was resolved by clang and has none).
+      const at = (c.pc + 1 + c.imm) * 8;
+      expect(out).toContain(`${at.toString(16).padStart(16, '0')} <${c.callee}>:`);
+      if (c.reloc.startsWith('\t\t')) expect(c.reloc).toMatch(/^\t\t[0-9a-f]{16}: {2}R_BPF_64_32\t(\.text|\w+)$/);
+    }
   });
 
   it('disassembles raw bytecode in both syntaxes', () => {
