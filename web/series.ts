@@ -25,8 +25,8 @@ export interface DeviceRate {
   drops: number;
 }
 
-/** Drop counters of a device; XDP_ABORTED and tc faults are counted under drop/ already. */
-const DROP_COUNTER = /^([^/]+)\/([^/]+)\/(?:drop\/(?!tc program fault).*|xdp\/XDP_DROP|tc-(?:ingress|egress)\/TC_ACT_SHOT|qdisc\/drop\/.*)$/;
+/** Packets a device dropped, from the ledger (each drop once, whichever hook made it). */
+const DEV_DROPS = /^devdrops\/([^/]+)\/([^/]+)$/;
 const DEV_COUNTER = /^([^/]+)\/([^/]+)\/(rx|tx)_packets$/;
 
 export class Series {
@@ -67,7 +67,7 @@ export class Series {
     for (const [k, v] of Object.entries(c)) {
       const m = DEV_COUNTER.exec(k);
       if (m) this.device(`${m[1]}/${m[2]}`)[m[3] === 'rx' ? 'rxPps' : 'txPps'] = perSec(v);
-      const d = DROP_COUNTER.exec(k);
+      const d = DEV_DROPS.exec(k);
       if (d) {
         const dev = this.device(`${d[1]}/${d[2]}`);
         dev.dropPps += perSec(v);

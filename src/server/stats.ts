@@ -6,7 +6,7 @@
  * verdict (from the trace). Only non-zero changes are sent.
  *
  * Keys: raw counter names as the network keeps them ("router/eth0/rx_packets"), and
- * "pkts/<outcome>", "drops/<reason>", "cpu/<id>/busy_ns", "lat/<p50|p90|p99|max|count>",
+ * "pkts/<outcome>", "drops/<reason>", "devdrops/<host>/<dev>", "cpu/<id>/busy_ns", "lat/<p50|p90|p99|max|count>",
  * "hop/<host>/<dev>/<hook>/<verdict>", "bytes/wire", "interval_ns".
  */
 import type { Network } from '../net/network.ts';
@@ -72,7 +72,11 @@ export class StatsSampler {
   }
 }
 
-/** Cumulative packets by outcome ("pkts/delivered") and drops by reason ("drops/XDP_DROP"). */
+/**
+ * Cumulative packets by outcome ("pkts/delivered"), drops by reason ("drops/XDP_DROP") and by
+ * the device that dropped them ("devdrops/router/eth0"): the ledger counts every packet's end
+ * once, whatever counter names the hook that dropped it keeps.
+ */
 export function ledgerTotals(net: Network): Map<string, number> {
   const out = new Map<string, number>();
   const add = (k: string, n: number): void => {
@@ -80,7 +84,10 @@ export function ledgerTotals(net: Network): Map<string, number> {
   };
   for (const e of net.ledger.values()) {
     add(`pkts/${e.outcome}`, e.count);
-    if (e.outcome === 'dropped') add(`drops/${e.reason ?? 'unknown'}`, e.count);
+    if (e.outcome === 'dropped') {
+      add(`drops/${e.reason ?? 'unknown'}`, e.count);
+      add(`devdrops/${e.host}/${e.dev}`, e.count);
+    }
   }
   return out;
 }
