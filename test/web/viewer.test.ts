@@ -294,8 +294,10 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await expect.poll(async () => (await json<TrafficInfo[]>(f, '/api/traffic')).find((t) => t.name === 'udp')?.rate).toBe('40000 pps');
       await expect.poll(() => udp.locator('td.rate').textContent(), { timeout: 10_000 }).toBe('40000 pps');
 
-      // A map edit while paused waits for the next event.
-      await page.click('#tabs button[data-tab="maps"]');
+      // A map edit while paused waits for the next event. Clicking the device that runs the program opens its maps.
+      await page.locator('g.device[data-id="router/eth0"] text.dev-name').click();
+      await page.waitForSelector('#tab-maps:not(.hidden)');
+      expect(await page.locator('#map-select').inputValue()).toBe('xdp_proto_count.o/proto_count');
       const row = page.locator('table.map-dump tr[data-key="01000000"] td.num');
       await page.waitForSelector('table.map-dump tr[data-key="01000000"]');
       await page.fill('#map-edit [name="key"]', '1');
