@@ -1,5 +1,5 @@
 /** Opening BPF objects and raw bytecode for CLI commands, with user-facing errors. */
-import { decode, encode, hexToBytes, IsaError, type Insn } from '../ebpf/isa/insn.ts';
+import { decode, hexToBytes, IsaError, type Insn } from '../ebpf/isa/insn.ts';
 import { LoadError, loadObject, type ObjectSpec, type ProgramSpec } from '../ebpf/elf/index.ts';
 import { CliError } from './errors.ts';
 import { isElf, isHexText, readInput } from './io.ts';
@@ -41,11 +41,4 @@ export function pickProgram(spec: ObjectSpec, name?: string): ProgramSpec {
   const p = spec.programs.find((x) => x.name === name || x.section === name);
   if (!p) throw new CliError(`${spec.path}: no program named '${name}'; it has ${spec.programs.map((x) => x.name).join(', ')}`);
   return p;
-}
-
-/** The bytecode of an ELF object's first program (conformance plugin --elf). */
-export function programFromElf(bytes: Uint8Array, path: string): Uint8Array {
-  const spec = parseObject(bytes, path);
-  if (spec.programs.length === 0) throw new CliError(`${path}: the object has no programs`);
-  return encode(spec.programs[0].insns);
 }

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSharedDir } from '../../src/cli/paths.ts';
-import { cli, FIX } from './run-cli.ts';
+import { cli, FIX, ROOT } from './run-cli.ts';
 
 const suite = defaultSharedDir('conformance');
 
@@ -100,5 +101,42 @@ describe.skipIf(!existsSync(suite))('chainlab conformance and plugin', () => {
     const bad = cli(['plugin'], { input: '4fa0000000000000' + '9500000000000000\n' });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('R0 !read_ok');
+  });
+
+  // bpf_conformance.cc: bytes as hex each followed by two spaces, memory only when there is some,
+  // --plugin_options after it (older runners: always, empty when unset), --elf last.
+  const spaced = (hex: string): string => hex.replace(/../g, '$&  ');
+  const plugin = (args: string[], stdin: string) => {
+    const r = spawnSync(join(ROOT, 'bin', 'chainlab-plugin.mjs'), args, { input: stdin + '\n', encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
+  };
+
+  it('runs as the upstream runner calls a plugin (bin/chainlab-plugin.mjs)', () => {
+    // ldxh r0, [r1+2] on aa bb 11 22 cc dd (ldxh.data)
+    expect(plugin([spaced('aabb1122ccdd')], spaced('69100200000000009500000000000000'))).toMatchObject({ code: 0, stdout: '2211' });
+    expect(plugin([spaced('aabb1122ccdd'), ''], spaced('69100200000000009500000000000000'))).toMatchObject({ code: 0, stdout: '2211' });
+    expect(plugin([], spaced('b7000000020000009500000000000000'))).toMatchObject({ code: 0, stdout: '2' });
+    const bogus = plugin(['', 'bogus'], 'b7000000020000009500000000000000');
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("unknown plugin option 'bogus'");
+    const kfunc = plugin([], '8520000001000000b70000000000000095000000000000009500000000000000');
+    expect(kfunc.code).toBe(1);
+    expect(kfunc.stdout).toBe('');
+    expect(kfunc.stderr).toContain('kfuncs are not supported');
+  });
+
+  const mc = ['llvm-mc-19', 'llvm-mc'].find((c) => spawnSync(c, ['--version']).status === 0);
+  it.skipIf(!mc)('--elf runs the runner\'s object: the function main in .text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainlab-plugin-'));
+    try {
+      // main calls a helper function after it in .text (a call clang's assembler resolves).
+      const src = '.text\n.globl main\n.type main,@function\nmain:\n call twice\n exit\ntwice:\n r0 = *(u16 *)(r1 + 2)\n r0 *= 2\n exit\n';
+      writeFileSync(join(dir, 'm.s'), src);
+      expect(spawnSync(mc!, ['-triple', 'bpfel', '-filetype=obj', join(dir, 'm.s'), '-o', join(dir, 'm.o')]).status).toBe(0);
+      const elf = Buffer.from(readFileSync(join(dir, 'm.o'))).toString('hex');
+      expect(plugin([spaced('aabb0100'), '--elf'], spaced(elf))).toMatchObject({ code: 0, stdout: '2' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
