@@ -31,6 +31,7 @@ import type {
 import { encodeMapBytes, fileProblem, type RawBytes } from './objects.ts';
 import type { ExpectInput, MatchInput, ScenarioInput, TrafficInput } from './schema.ts';
 import { formatDuration, parseTcHandle } from './units.ts';
+import { HOOKS } from '../trace/records.ts';
 
 /** Program types each hook runs (include/uapi/linux/bpf.h names). */
 const HOOK_TYPES: Record<Hook, readonly string[]> = {
@@ -581,19 +582,28 @@ function checkExpectation(d: Draft, e: ExpectInput, w: Where, traffic: Set<strin
   }
   if ('latency' in e) {
     const l = e.latency;
-    const m = checkMatch(d, { host: l.host, dev: l.dev, traffic: l.traffic, flow: l.flow }, sub(w, 'latency'), traffic);
-    return m && { kind: 'latency', at, percentile: l.p, maxNs: l.max, match: m };
+    const lw = sub(w, 'latency');
+    const m = checkMatch(d, { host: l.host, dev: l.dev, traffic: l.traffic, flow: l.flow }, lw, traffic);
+    const checks: Comparison[] = [];
+    if (l.max !== undefined) checks.push({ op: '<=', value: l.max });
+    if (l.min !== undefined) checks.push({ op: '>=', value: l.min });
+    if (l.value !== undefined) checks.push({ op: '~', value: l.value, tolerance: l.tolerance ?? { abs: 0 } });
+    else if (l.tolerance !== undefined) return void d.err(sub(lw, 'tolerance'), 'a tolerance goes with "value" (e.g. {p: 50, value: 20ms, tolerance: "5%"})');
+    if (checks.length === 0) return void d.err(lw, 'expected "max", "min" or "value" (a duration like 50us) for the percentile');
+    return m && { kind: 'latency', at, percentile: l.p, checks, match: m };
   }
   const p = e.path;
   if (p.traffic !== undefined && !traffic.has(p.traffic)) return void d.err(sub(w, 'path', 'traffic'), `no traffic source "${p.traffic}" (sources: ${[...traffic].join(', ') || 'none'})`);
   let ok = true;
   p.hops.forEach((hop, i) => {
-    const parts = hop.split('/');
+    const place = hop.trim().split(/\s+/)[0];
+    const parts = place.split('/');
     const hw = sub(w, 'path', 'hops', i);
-    if (parts.length < 3 || parts.some((x) => x === '')) ok = d.err(hw, `expected a hop like "h1/eth0/xdp" (host/device/hook), got ${JSON.stringify(hop)}`);
+    if (parts.length !== 3 || parts.some((x) => x === '')) ok = d.err(hw, `expected a hop like "h1/eth0/xdp" or "h1/eth0/xdp XDP_DROP" (host/device/hook, then the verdict if it matters), got ${JSON.stringify(hop)}`);
+    else if (!(HOOKS as readonly string[]).includes(parts[2])) ok = d.err(hw, `no hook "${parts[2]}" (hooks: ${HOOKS.join(', ')})`);
     else if (!d.devRef({ host: parts[0], dev: parts[1] }, hw)) ok = false;
   });
   if (!ok) return undefined;
-  return { kind: 'path', at, packet: p.packet, ...(p.traffic !== undefined ? { traffic: p.traffic } : {}), hops: p.hops };
+  return { kind: 'path', at, packet: p.packet, ...(p.traffic !== undefined ? { traffic: p.traffic } : {}), hops: p.hops.map((h) => h.trim().replace(/\s+/, ' ')), ...(p.exact ? { exact: true } : {}) };
 }
 

@@ -63,12 +63,12 @@ export interface Watch {
 }
 
 export function watchExpectations(b: Built): Watch {
-  const paths = new Map<Expectation, { id?: number; hops: string[] }>();
+  const paths = new Map<Expectation, PathSeen>();
   const perTraffic = new Map<string, number>();
   let total = 0;
   const wanted = b.scenario.expect.filter((e) => e.kind === 'path');
   if (wanted.length > 0) {
-    for (const e of wanted) paths.set(e, { hops: [] });
+    for (const e of wanted) paths.set(e, { hops: [], family: new Set() });
     b.net.onInject = (skb) => {
       const n = skb.traffic ? (perTraffic.get(skb.traffic) ?? 0) : 0;
       if (skb.traffic) perTraffic.set(skb.traffic, n + 1);
@@ -81,7 +81,13 @@ export function watchExpectations(b: Built): Watch {
     };
     b.net.trace.subscribe((r) => {
       if (r.type !== 'hop') return;
-      for (const p of paths.values()) if (p.id !== undefined && (r.pkt === p.id || r.parent === p.id)) p.hops.push(`${r.host}/${r.dev ?? '-'}/${r.hook}`);
+      for (const p of paths.values()) {
+        if (p.id === undefined) continue;
+        if (r.pkt === p.id || (r.parent !== undefined && p.family.has(r.parent))) {
+          p.family.add(r.pkt);
+          p.hops.push({ at: `${r.host}/${r.dev ?? '-'}/${r.hook}`, verdict: r.verdict ?? r.reason ?? '' });
+        }
+      }
     });
   }
   return {
@@ -89,7 +95,20 @@ export function watchExpectations(b: Built): Watch {
   };
 }
 
-function checkOne(b: Built, e: Expectation, path?: { id?: number; hops: string[] }): ExpectResult {
+/** The hops of the packet a path expectation follows (and of the packets made from it). */
+interface PathSeen {
+  id?: number;
+  family: Set<number>;
+  hops: { at: string; verdict: string }[];
+}
+
+/** "h/eth0/xdp" matches a hop there; "h/eth0/xdp XDP_DROP" also needs its verdict to start with XDP_DROP. */
+function hopMatches(want: string, got: { at: string; verdict: string }): boolean {
+  const sp = want.indexOf(' ');
+  return sp < 0 ? got.at === want : got.at === want.slice(0, sp) && got.verdict.startsWith(want.slice(sp + 1));
+}
+
+function checkOne(b: Built, e: Expectation, path?: PathSeen): ExpectResult {
   const where = `${b.scenario.file}:${e.at.line}:${e.at.col}`;
   const res = (title: string, passed: boolean, actual: string): ExpectResult => ({ expectation: e, where, title, passed, actual });
   const ledger = [...b.net.ledger.values()];
@@ -142,14 +161,20 @@ function checkOne(b: Built, e: Expectation, path?: { id?: number; hops: string[]
       }
       const p = all.percentile(e.percentile);
       const got = p === undefined ? 'no delivered packets' : `${all.exact ? '' : '≈'}${p} ns over ${all.count} packets${all.exact ? '' : ' (approximate: within 0.05%)'}`;
-      return res(`p${e.percentile} latency (${matchText(e.match)}) <= ${e.maxNs} ns`, p !== undefined && p <= e.maxNs, got);
+      return res(`p${e.percentile} latency (${matchText(e.match)}) ${e.checks.map((c) => `${cmpText(c)} ns`).join(' and ')}`, p !== undefined && e.checks.every((c) => cmp(p, c)), got);
     }
     case 'path': {
       const got = path?.hops ?? [];
-      // Each expected hop must appear, in order (other hops may come between).
-      let i = 0;
-      for (const h of got) if (i < e.hops.length && h === e.hops[i]) i++;
-      return res(`packet ${e.packet}${e.traffic ? ` of ${e.traffic}` : ''} takes ${e.hops.join(' → ')}`, i === e.hops.length, path?.id === undefined ? 'packet never sent' : got.join(' → '));
+      let passed: boolean;
+      if (e.exact) passed = got.length === e.hops.length && got.every((h, k) => hopMatches(e.hops[k], h));
+      else {
+        // Each expected hop must appear, in order (other hops may come between).
+        let i = 0;
+        for (const h of got) if (i < e.hops.length && hopMatches(e.hops[i], h)) i++;
+        passed = i === e.hops.length;
+      }
+      const shown = got.map((h) => (h.verdict ? `${h.at} ${h.verdict}` : h.at)).join(' → ');
+      return res(`packet ${e.packet}${e.traffic ? ` of ${e.traffic}` : ''} takes ${e.exact ? 'exactly ' : ''}${e.hops.join(' → ')}`, passed, path?.id === undefined ? 'packet never sent' : shown);
     }
   }
 }

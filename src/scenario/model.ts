@@ -473,7 +473,8 @@ export interface LatencyExpectation extends ExpectCommon {
   kind: 'latency';
   /** Percentile in (0, 100]. */
   percentile: number;
-  maxNs: Ns;
+  /** Bounds in ns (`max:` is `<=`, `min:` is `>=`), or a value with a tolerance (`~`). */
+  checks: Comparison[];
   match: PacketMatch;
 }
 
@@ -482,8 +483,10 @@ export interface PathExpectation extends ExpectCommon {
   /** Packet number within `traffic` (0-based), or the scenario's N-th packet when absent. */
   packet: number;
   traffic?: string;
-  /** "host/dev/hook" strings, in order. */
+  /** "host/dev/hook" strings, in order, each optionally followed by a space and the start of the hop's verdict. */
   hops: string[];
+  /** The packet's hops are exactly these (else: these, in order, with others between). */
+  exact?: boolean;
 }
 
 export type Expectation =

@@ -495,9 +495,19 @@ const expectVariants = {
   delivered: strict({ delivered: matchSchema, count: z.number().nonnegative(), ...counted }),
   dropped: strict({ dropped: matchSchema, reason: name.optional(), count: z.number().nonnegative(), ...counted }),
   latency: strict({
-    latency: strict({ p: z.number().gt(0).max(100), max: duration, traffic: name.optional(), host: name.optional(), dev: name.optional(), flow: flowMatch.optional() }),
+    latency: strict({
+      p: z.number().gt(0).max(100),
+      max: duration.optional(),
+      min: duration.optional(),
+      value: duration.optional(),
+      tolerance: tolerance.optional(),
+      traffic: name.optional(),
+      host: name.optional(),
+      dev: name.optional(),
+      flow: flowMatch.optional(),
+    }),
   }),
-  path: strict({ path: strict({ packet: int(0, Number.MAX_SAFE_INTEGER), traffic: name.optional(), hops: z.array(z.string()).min(1) }) }),
+  path: strict({ path: strict({ packet: int(0, Number.MAX_SAFE_INTEGER), traffic: name.optional(), hops: z.array(z.string()).min(1), exact: z.boolean().optional() }) }),
 };
 
 export const expectSchema = keyed((v) => {

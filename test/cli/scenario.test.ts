@@ -241,6 +241,6 @@ describe('bundled scenarios', () => {
     expect(r.code, r.stdout).toBe(0);
     const last = r.stdout.trim().split('\n').pop() ?? '';
     expect(last).toMatch(/^\d+ passed, 0 failed$/);
-    expect(Number(last.split(' ')[0])).toBeGreaterThanOrEqual(40);
+    expect(Number(last.split(' ')[0])).toBeGreaterThanOrEqual(50);
   });
 });

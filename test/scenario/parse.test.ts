@@ -753,7 +753,7 @@ describe('the model', () => {
     expect(s.expect[4]).toMatchObject({ expect: { absent: true } });
     expect(s.expect[5]).toMatchObject({ match: { host: 'h1', traffic: 'udp', flow: { protocol: 'udp', src: '10.0.1.1', sport: 1000, dst: '10.0.0.1', dport: 53 } }, check: { op: '~', value: 10, tolerance: { abs: 2 } } });
     expect(s.expect[6]).toMatchObject({ reason: 'XDP_DROP', match: { host: 'h1', dev: 'eth0' }, check: { op: '>', value: 0 } });
-    expect(s.expect[7]).toMatchObject({ percentile: 99, maxNs: 50_000, match: { traffic: 'udp' } });
+    expect(s.expect[7]).toMatchObject({ percentile: 99, checks: [{ op: '<=', value: 50_000 }], match: { traffic: 'udp' } });
     expect(s.expect[8]).toMatchObject({ packet: 3, traffic: 'udp', hops: ['h1/eth0/xdp', 'h1/eth0/tc-ingress'] });
   });
 
