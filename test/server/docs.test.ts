@@ -44,6 +44,15 @@ describe('the REST API as documented', () => {
     expect(readme.length).toBe(docs.size);
   });
 
+  it('/metrics exports every metric the docs list, and only those (besides the configured map metrics)', async () => {
+    const text = readFileSync('docs/viewer.md', 'utf8');
+    const table = text.slice(text.indexOf('## Prometheus `/metrics`'), text.indexOf('### Map metrics'));
+    const listed = new Set([...table.matchAll(/`(chainlab_\w+)`/g)].map((m) => m[1]));
+    const metrics = await (await fetch(new URL('/metrics', srv.url))).text();
+    const exported = new Set([...metrics.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => m[1]));
+    expect([...exported].sort()).toEqual([...listed].sort());
+  });
+
   it('each documented endpoint answers', async () => {
     const pkt = await until(async () => (await (await fetch(new URL('/api/packets', srv.url))).json() as PacketSummary[])[0]?.pkt, 'a packet');
     const params: Record<string, string> = { ':object': 'xdp_proto_count.o', ':map': 'proto_count', ':key': '05000000', ':id': String(pkt), ':name': '' };
