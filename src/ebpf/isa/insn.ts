@@ -69,6 +69,24 @@ function pick(code: number, src: number, off: number, imm: number): OpSpec | und
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(2, '0');
 
+/**
+ * Why no op matched: an opcode the table does not know, or a known one whose off/imm (which pick
+ * among its variants: sdiv, movsx, bswap, atomics) takes a reserved value — the kernel's
+ * "BPF_MOV uses reserved fields".
+ */
+function unknownOp(code: number, src: number, off: number, imm: number): string {
+  const all = OPS_BY_CODE.get(code) ?? [];
+  if (all.some((o) => o.kind === 'call')) {
+    return `opcode ${hex(code)} (${all.map((o) => o.name).join(', ')}) uses reserved fields: src must be 0 (helper), ${BPF_PSEUDO_CALL} (bpf-to-bpf) or ${BPF_PSEUDO_KFUNC_CALL} (kfunc), is ${src}`;
+  }
+  const cands = all.filter((o) => o.kind !== 'call_local' && o.kind !== 'call_kfunc');
+  const field = cands.some((o) => o.offIs !== undefined) ? 'off' : cands.some((o) => o.immIs !== undefined) ? 'imm' : undefined;
+  if (!field) return `unknown opcode ${hex(code)} (off ${off}, imm ${imm})`;
+  const allowed = [...new Set(cands.map((o) => (field === 'off' ? o.offIs : o.immIs) ?? 0))].sort((a, b) => a - b);
+  const list = allowed.length === 1 ? String(allowed[0]) : `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
+  return `opcode ${hex(code)} (${cands.map((o) => o.name).join(', ')}) uses reserved fields: ${field} must be ${list}, is ${field === 'off' ? off : imm}`;
+}
+
 /** Decode raw bytecode (little endian) into instructions, refusing unknown opcodes and non-zero unused fields. */
 export function decode(bytes: Uint8Array): Insn[] {
   if (bytes.length % INSN_SIZE !== 0) {
@@ -86,7 +104,7 @@ export function decode(bytes: Uint8Array): Insn[] {
     const off = dv.getInt16(b + 2, true);
     const imm = dv.getInt32(b + 4, true);
     const op = pick(code, src, off, imm);
-    if (!op) throw new IsaError(`unknown opcode ${hex(code)} (off ${off}, imm ${imm})`, pc);
+    if (!op) throw new IsaError(unknownOp(code, src, off, imm), pc);
     const insn: Insn = { op, pc, dst, src, off, imm };
     checkFields(insn);
     if (op.kind === 'lddw') {
