@@ -20,6 +20,13 @@ for (const [tier, engine] of [
       expect(results.filter((r) => !r.file.startsWith('negative/')).length).toBeGreaterThanOrEqual(313);
       expect(results.filter((r) => r.file.startsWith('negative/UNUSED_FIELDS/')).length).toBe(45);
     });
+    it('refuses every negative case but the one whose claimed result is wrong on purpose', () => {
+      const negative = results.filter((r) => r.file.startsWith('negative/'));
+      const ran = negative.filter((r) => !r.detail.startsWith('refused by the '));
+      // incorrect_return_value_high_bits.data checks that a runner compares all 64 bits of r0: it must run and differ.
+      expect(ran.map((r) => [r.file, r.detail])).toEqual([['negative/incorrect_return_value_high_bits.data', 'r0 = 0x8877665544332211']]);
+      expect(negative.length - ran.length).toBeGreaterThanOrEqual(104);
+    });
     it.each(results.map((r) => [r.file, r] as const))('%s', (_f, r) => {
       expect(r.passed, r.detail).toBe(true);
     });
