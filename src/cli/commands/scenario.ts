@@ -61,6 +61,7 @@ interface RunOpts {
   trace?: string;
   pcap: string[];
   json?: boolean;
+  hist?: boolean;
   progress: boolean;
 }
 
@@ -189,6 +190,7 @@ export function register(program: Command): void {
     .option('--trace <file>', 'write every hop as JSON Lines')
     .option('--pcap <dev=file>', 'capture at a device like tcpdump (HOST/DEV=FILE), or as frames leave a hook (HOST/DEV@HOOK=FILE); FILE.pcapng may hold several; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the summary as JSON')
+    .option('--hist', 'add a histogram of latencies to the summary')
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab run scenarios/tc-nat.yaml --until 2ms --trace out.jsonl --pcap lb/eth0=lb.pcap\n  $ chainlab run scenarios/tc-nat.yaml --pcap lb/eth0=nat.pcapng --pcap lb/eth1=nat.pcapng --pcap lb/eth0@tc-ingress=nat.pcapng\n  $ chainlab trace out.jsonl --packet 7')
     .action(async (path: string, o: RunOpts) => {
@@ -197,7 +199,7 @@ export function register(program: Command): void {
       const untilNs = o.until !== undefined ? parseDuration(o.until, '--until') : undefined;
       const { summary } = await runOne(path, { seed, untilNs, traceFile: o.trace, pcaps: o.pcap, progress: o.progress && process.stderr.isTTY && !o.json });
       if (o.json) console.log(JSON.stringify(summary, null, 2));
-      else for (const l of formatSummary(summary)) console.log(l);
+      else for (const l of formatSummary(summary, { histogram: o.hist })) console.log(l);
     });
 
   program
