@@ -87,8 +87,9 @@ describe.skipIf(!existsSync(suite))('chainlab conformance and plugin', () => {
   it('runs the suite and ends with the N passed, N failed line', () => {
     const r = cli(['conformance', suite]);
     expect(r.code).toBe(0);
-    const last = r.stdout.trim().split('\n').pop();
-    expect(last).toMatch(/^\d+ passed, 0 failed$/);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.pop()).toMatch(/^\d+ passed, 0 failed$/);
+    expect(lines.pop()).toMatch(/^negative cases: \d{3} refused, 1 ran and differed from their claimed result$/);
   });
 
   it('answers the bpf_conformance plugin protocol', () => {

@@ -23,6 +23,11 @@ export function register(program: Command): void {
         if (!r.passed || opts.verbose) console.log(`${r.passed ? 'PASS' : 'FAIL'} ${r.file}: ${r.detail}`);
       }
       const failed = results.length - passed;
+      const negative = results.filter((r) => r.file.startsWith('negative/'));
+      if (negative.length > 0) {
+        const refused = negative.filter((r) => r.passed && r.detail.startsWith('refused by the ')).length;
+        console.log(`negative cases: ${refused} refused, ${negative.filter((r) => r.passed).length - refused} ran and differed from their claimed result`);
+      }
       console.log(`${passed} passed, ${failed} failed`);
       if (failed > 0) process.exitCode = 1;
     });
