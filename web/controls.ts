@@ -44,7 +44,7 @@ export function showSampling(s: SamplingState): void {
 }
 
 /** Fill the inject form's device list and sensible addresses from the topology. */
-export function prepareInject(topo: TopologyRecord, onInjected: (pkt: number | undefined, message: string) => void): void {
+export function prepareInject(topo: TopologyRecord, onInjected: (pkt: number | undefined, message: string, ticket?: number) => void): void {
   const devs = topo.hosts.flatMap((h) => h.devices.map((d) => ({ id: `${h.name}/${d.name}`, host: h.name, addrs: d.addrs })));
   select('#inject-form select[name="dev"]')
     .selectAll('option')
@@ -77,7 +77,7 @@ export function prepareInject(topo: TopologyRecord, onInjected: (pkt: number | u
     };
     api
       .inject(req)
-      .then((r) => onInjected(r.pkt, r.applied ? `packet ${r.pkt} injected at ${req.dev}` : 'scheduled: it enters at the next event (play or step)'))
+      .then((r) => onInjected(r.pkt, r.applied ? `packet ${r.pkt} injected at ${req.dev}` : 'scheduled: it enters at the next event (play or step); its trace opens then', r.ticket))
       .catch((e: Error) => onInjected(undefined, e.message));
   });
 }

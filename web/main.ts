@@ -30,6 +30,8 @@ let anim = 0;
 let stepBudget = 0;
 let selected: number | undefined;
 let recent: number[] = [];
+/** Packets this page injected while paused: their trace opens when they enter. */
+const awaitedInjects = new Set<number>();
 
 const trace = tracePanel(select<HTMLDivElement, unknown>('#trace').node() as HTMLDivElement);
 const maps = new MapsPanel(select<HTMLDivElement, unknown>('#maps').node() as HTMLDivElement);
@@ -110,9 +112,10 @@ function onMessage(m: ServerMessage): void {
     tracks.clear();
     series = new Series();
     for (const s of m.stats) series.add(s);
-    prepareInject(m.topology, (pkt, text) => {
-      log({ kind: pkt === undefined && !text.startsWith('scheduled') ? 'error' : 'inject', text, pkt });
+    prepareInject(m.topology, (pkt, text, ticket) => {
+      log({ kind: pkt === undefined && ticket === undefined ? 'error' : 'inject', text, pkt });
       if (pkt !== undefined) void openPacket(pkt);
+      else if (ticket !== undefined) awaitedInjects.add(ticket);
     });
     showTraffic(m.traffic, (e) => log({ kind: 'error', text: e }));
     state = m.state;
@@ -135,7 +138,10 @@ function onMessage(m: ServerMessage): void {
     drawCharts();
     view.showRates(series);
   }
-  for (const n of m.notices) log(n);
+  for (const n of m.notices) {
+    log(n);
+    if (n.ticket !== undefined && n.pkt !== undefined && awaitedInjects.delete(n.ticket)) void openPacket(n.pkt);
+  }
   state = m.state;
   showState(m.state);
   showSampling(m.sampling);

@@ -48,6 +48,8 @@ export interface Notice {
   text: string;
   /** The injected packet's id, for 'inject'. */
   pkt?: number;
+  /** For 'inject': the ticket a paused inject was answered with, so that page can open the packet. */
+  ticket?: number;
 }
 
 export type ServerMessage =
@@ -120,6 +122,8 @@ export interface ScheduledResult {
   err?: number;
   error?: string;
   pkt?: number;
+  /** A packet injected while paused: its notice carries this ticket and the packet's id. */
+  ticket?: number;
 }
 
 /** A decoded frame: one line as tcpdump prints it, its layers and its bytes. */

@@ -66,6 +66,7 @@ export class Session {
   private readonly stats: StatsSampler;
   private readonly capture: FrameCapture | undefined;
   private hops = 0;
+  private injectTickets = 0;
 
   constructor(
     readonly scenario: Scenario,
@@ -219,14 +220,16 @@ export class Session {
     if (!dev) throw new ApiError(400, `inject: no device ${req.dev}`);
     const mac = [...dev.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
     const frame = buildInjectFrame(req, mac);
+    // The packet's id is known only when it enters; a paused caller gets a ticket its notice repeats.
+    const ticket = ++this.injectTickets;
     const r = await this.atNextEvent(() => {
       this.sampler.force(1);
       const skb = this.built.net.inject(dev, frame.slice(), { traffic: 'manual', flow: frameFlow(frame) });
       this.store.setInjected(skb.id, frame);
-      this.notice({ kind: 'inject', text: `packet ${skb.id} injected at ${req.dev}`, pkt: skb.id });
+      this.notice({ kind: 'inject', text: `packet ${skb.id} injected at ${req.dev}`, pkt: skb.id, ticket });
       return skb.id;
     });
-    return r.applied ? { applied: true, pkt: r.value } : { applied: false };
+    return r.applied ? { applied: true, pkt: r.value } : { applied: false, ticket };
   }
 
   async setTrafficRate(name: string, rate: Rate): Promise<ScheduledResult> {

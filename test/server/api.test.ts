@@ -89,6 +89,17 @@ describe('REST API', () => {
     }, 'the edit to apply', 5000);
   });
 
+  it('POST /api/inject while paused: 202 with a ticket; the packet enters at the next event and its notice names both', async () => {
+    const r = await call<ScheduledResult>('POST', '/api/inject', { dev: 'gen/eth0', src: '10.0.0.1', dst: '10.0.1.2', protocol: 'icmp' });
+    expect(r.status).toBe(202);
+    expect(r.data).toEqual({ applied: false, ticket: expect.any(Number) });
+    const before = (await get<PacketSummary[]>('/api/packets')).data.filter((p) => p.traffic === 'manual').length;
+    await until(async () => {
+      await call('POST', '/api/control', { action: 'step' });
+      return (await get<PacketSummary[]>('/api/packets')).data.filter((p) => p.traffic === 'manual').length > before;
+    }, 'the injected packet', 5000);
+  });
+
   it('PUT and DELETE refuse bad keys, values and names', async () => {
     const short = await call<{ error: string }>('PUT', `${PROTO}/0500`, { value: '00' });
     expect(short.status).toBe(400);

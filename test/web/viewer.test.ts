@@ -325,16 +325,17 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await page.selectOption('#inject-form [name="protocol"]', 'icmp');
       await page.click('#inject-form button[type="submit"]');
       await page.waitForFunction(() => /scheduled/.test(document.querySelector('#log li')?.textContent ?? ''));
-      // The packet enters at the next event: its notice names it. Step until its walk is over, then open it.
+      // The packet enters at the next event: its notice names it, and the page that asked opens its trace.
       const notice = page.locator('#log li.notice-inject', { hasText: 'injected at router/eth0' });
       for (let i = 0; i < 50 && (await notice.count()) === 0; i++) await page.click('#step');
       const pkt = Number(/packet (\d+)/.exec((await notice.first().textContent()) ?? '')?.[1]);
+      await page.waitForFunction((p) => document.querySelector('#trace h3')?.textContent === `Packet ${p} — in flight`, pkt);
+      // Step until its walk is over: the open trace follows it (it is fetched again each second).
       const outcome = async (): Promise<string> => (await json<PacketTrace>(f, `/api/packets/${pkt}`)).outcome;
       for (let i = 0; i < 50 && (await outcome()) === 'in flight'; i++) await page.click('#step-hop');
       expect(await outcome()).toBe('dropped');
-      await notice.first().locator('button').click();
+      await page.waitForFunction((p) => document.querySelector('#trace h3')?.textContent === `Packet ${p} — dropped`, pkt);
       const xdp = page.locator('#trace li.hop[data-hook="xdp"]');
-      await page.waitForSelector('#trace li.hop[data-hook="xdp"]');
       expect(await xdp.locator('.hop-head').textContent()).toMatch(/router\/eth0\s+xdp\s+XDP_PASS/);
       const before = xdp.locator('details.frame-before');
       expect(await before.locator('summary').textContent()).toMatch(/^before: IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request/);
