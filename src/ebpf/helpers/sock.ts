@@ -2,7 +2,7 @@
  * Socket helpers. net/core/sock_map.c: bpf_sk_redirect_map, bpf_sk_redirect_hash,
  * bpf_msg_redirect_map, bpf_msg_redirect_hash, bpf_sock_map_update, bpf_sock_hash_update;
  * net/core/filter.c: bpf_msg_apply_bytes, bpf_msg_cork_bytes, bpf_msg_pull_data,
- * bpf_get_socket_cookie, bpf_get_socket_uid.
+ * bpf_get_socket_cookie, bpf_get_socket_uid, bpf_sk_fullsock.
  *
  * env.ts has no sk_msg or sock_ops context yet. SK_MSG helpers work on `env.msg` implementing
  * SkMsg below, and the sockmap update helpers on `env.sockOps.sk`; a run without them fails
@@ -14,6 +14,8 @@ import { SK_DROP, SK_PASS, BPF_F_INGRESS, type ProgEnv } from '../runtime/env.ts
 import { SockMap } from '../maps/index.ts';
 import { envOf, HelperError, mapArgOf, readBytes, skbOf, u32 } from './context.ts';
 import { EINVAL, EOPNOTSUPP } from './errno.ts';
+import { BPF_SOCK, fieldByName } from '../ctx/layout.ts';
+import { isFullSock } from '../ctx/sock.ts';
 
 /** The message an SK_MSG program runs on (struct sk_msg, as far as helpers touch it). */
 export interface SkMsg {
@@ -100,6 +102,14 @@ export const SOCK_HELPERS: ReadonlyMap<number, HelperFn> = new Map<number, Helpe
     if (s === undefined) return 0;
     const cookie = s.sock.cookie;
     return typeof cookie === 'bigint' ? cookie : typeof cookie === 'number' ? BigInt(cookie) : BigInt(s.region);
+  }],
+  // bpf_sk_fullsock(sk): the same pointer, now to a full socket, or NULL for a TIME_WAIT or
+  // NEW_SYN_RECV mini socket (sk_fullsock()).
+  [95, (c) => {
+    const sk = c.arg(1);
+    const r = c.mem.regionOf(sk);
+    if (r === undefined || r.kind !== 'sock') return 0;
+    return isFullSock(r.view.getUint32(fieldByName(BPF_SOCK, 'state').off, true)) ? sk : 0;
   }],
   // bpf_get_socket_uid(skb): the owner's uid, overflowuid without a full socket.
   [47, (c) => {

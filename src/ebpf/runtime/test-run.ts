@@ -12,12 +12,12 @@
  * Each repetition reruns the program on the same buffer and maps, as the kernel does.
  */
 import { SkbCtx } from '../ctx/skb.ts';
+import { AF_INET, AF_INET6, BpfSock, type SockFacts } from '../ctx/sock.ts';
 import { fieldByName, SK_BUFF, SK_BUFF_SIZE, XDP_MD_SIZE } from '../ctx/layout.ts';
 import { ETH_HLEN, PacketBuf, PAGE_SIZE, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM } from '../ctx/packet.ts';
 import { XdpCtx } from '../ctx/xdp.ts';
 import { resetTailCallCount } from '../helpers/index.ts';
 import type { VmError } from '../vm/engine.ts';
-import { Memory } from '../vm/memory.ts';
 import type { ClonedPacket, RedirectTarget } from './env.ts';
 import { RunEnv } from './run-env.ts';
 import type { LiveProgram, Runtime } from './runtime.ts';
@@ -81,7 +81,6 @@ const GSO_LEGACY_MAX_SIZE = 65536;
 const LOOPBACK_IFINDEX = 1;
 
 const PACKET_HOST = 0;
-const PACKET_BROADCAST = 1;
 const PACKET_MULTICAST = 2;
 const PACKET_OTHERHOST = 3;
 
@@ -183,20 +182,21 @@ function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
   if (etherType0 === 0x86dd && data.length < ETH_HLEN + 40) throw new TestRunError(EINVAL, `data_in: an IPv6 frame needs at least ${ETH_HLEN + 40} bytes (Ethernet + IPv6 header) for an skb test run, got ${data.length}`);
   const pkt = new PacketBuf(rt.mem, data, { headroom: SKB_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, name: 'packet' });
   const skb = new SkbCtx(rt.mem, pkt, type);
-  let sockRegion: ReturnType<Memory['add']> | undefined;
+  let sock: BpfSock | undefined;
   try {
     // eth_type_trans(): protocol, pkt_type against the loopback device's all-zero address, then pull ETH_HLEN.
     const dst = data.subarray(0, 6);
     const etherType = (data[12] << 8) | data[13];
     // 802.3 length field: raw IPX (payload starts 0xFFFF) is ETH_P_802_3, everything else ETH_P_802_2.
     skb.protocol = etherType >= 0x600 ? etherType : data.length >= 16 && data[14] === 0xff && data[15] === 0xff ? 0x0001 : 0x0004;
-    const bcast = dst.every((b) => b === 0xff);
-    skb.set('pkt_type', bcast ? PACKET_BROADCAST : dst[0] & 1 ? PACKET_MULTICAST : dst.every((b) => b === 0) ? PACKET_HOST : PACKET_OTHERHOST);
+    // The loopback device's address and its broadcast address are both all zeros, so ff:ff:…
+    // is multicast here, not broadcast (found with the kernel oracle, test/fixtures/skb_fields.c).
+    skb.set('pkt_type', dst.every((b) => b === 0) ? PACKET_HOST : dst[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST);
     if (!isL2) pkt.skbMoveHead(ETH_HLEN);
     skb.set('ifindex', ifindex > 1 ? ifindex : LOOPBACK_IFINDEX);
     // The socket the test run attaches (root's, with a cookie), and sk_family/addresses from the IP header.
-    sockRegion = rt.mem.add('sock', 'test-run socket', new Uint8Array(80), { readable: false, writable: false, owner: { uid: 0, cookie: BigInt(++testRunSockets) } });
-    skb.sk = Memory.addr(sockRegion, 0);
+    sock = new BpfSock(rt.mem, testRunSockFacts(data), { uid: 0, cookie: BigInt(++testRunSockets) });
+    skb.sk = sock.addr;
     setSockFields(skb, data);
     if (ctxView && ctxIn) {
       skb.set('mark', ctxView.getUint32(fieldByName(SK_BUFF, 'mark').off, true));
@@ -211,7 +211,8 @@ function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
     }
     const wire = ctxView?.getUint32(fieldByName(SK_BUFF, 'wire_len').off, true) ?? 0;
     if (wire !== 0 && (wire < pkt.len || wire > GSO_LEGACY_MAX_SIZE)) throw new TestRunError(EINVAL, `ctx_in: wire_len ${wire} must be between the packet length (${pkt.len}) and ${GSO_LEGACY_MAX_SIZE}`);
-    skb.set('wire_len', wire || pkt.len);
+    // convert___skb_to_skb() sets qdisc_skb_cb->pkt_len only when there is a ctx_in.
+    skb.set('wire_len', ctxIn ? wire || pkt.len : 0);
     skb.set('len', pkt.len);
 
     const env = new RunEnv(rt, rt.host, type, prog.name, input.cpu ?? 0, pkt, undefined, skb);
@@ -232,10 +233,28 @@ function runSkb(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
       clones: env.clones,
     };
   } finally {
-    if (sockRegion) rt.mem.remove(sockRegion);
+    sock?.release();
     skb.release();
     pkt.release();
   }
+}
+
+/**
+ * The socket bpf_prog_test_run_skb() attaches: sk_alloc(AF_UNSPEC) and sock_init_data(NULL, sk)
+ * (type, protocol, ports, mark 0; TCP_CLOSE; no RX queue), then family and addresses from the
+ * IPv4 or IPv6 header (found equal with the kernel oracle, test/fixtures/skb_fields.c).
+ */
+function testRunSockFacts(frame: Uint8Array): SockFacts {
+  const et = (frame[12] << 8) | frame[13];
+  if (et === 0x0800) {
+    const ip = frame.length >= ETH_HLEN + 20;
+    return { family: AF_INET, src_ip4: ip ? frame.subarray(ETH_HLEN + 12, ETH_HLEN + 16) : undefined, dst_ip4: ip ? frame.subarray(ETH_HLEN + 16, ETH_HLEN + 20) : undefined };
+  }
+  if (et === 0x86dd) {
+    const ip = frame.length >= ETH_HLEN + 40;
+    return { family: AF_INET6, src_ip6: ip ? frame.subarray(ETH_HLEN + 8, ETH_HLEN + 24) : undefined, dst_ip6: ip ? frame.subarray(ETH_HLEN + 24, ETH_HLEN + 40) : undefined };
+  }
+  return {};
 }
 
 /** Socket cookies of test runs: the kernel's come from a global counter; ours count per process. */

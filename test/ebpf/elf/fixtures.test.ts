@@ -140,6 +140,15 @@ const EXPECTED: Record<string, Expect> = {
       ['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 32],
     ],
   },
+  skb_fields: {
+    license: 'GPL',
+    programs: [
+      ['tc_skb_fields', 'tc', CLS],
+      ['socket_skb_fields', 'socket', 'BPF_PROG_TYPE_SOCKET_FILTER'],
+      ['cgroup_skb_fields', 'cgroup_skb/ingress', CG, 'BPF_CGROUP_INET_INGRESS'],
+    ],
+    maps: [['fields', 'BPF_MAP_TYPE_ARRAY', 4, 8, 64]],
+  },
   map_in_map: {
     license: 'GPL',
     programs: [['xdp_parity', 'xdp', XDP, 'BPF_XDP']],

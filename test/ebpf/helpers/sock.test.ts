@@ -4,6 +4,8 @@ import type { SkMsg } from '../../../src/ebpf/helpers/index.ts';
 import { SockMap } from '../../../src/ebpf/maps/index.ts';
 import { SK_DROP, SK_PASS } from '../../../src/ebpf/runtime/env.ts';
 import { Memory } from '../../../src/ebpf/vm/memory.ts';
+import { AF_INET, BpfSock, TCP_CLOSE, TCP_NEW_SYN_RECV, TCP_TIME_WAIT } from '../../../src/ebpf/ctx/sock.ts';
+import { BPF_SOCK, fieldByName } from '../../../src/ebpf/ctx/layout.ts';
 
 const EINVAL = -22, EOPNOTSUPP = -95;
 
@@ -87,5 +89,29 @@ describe('get_socket_cookie / get_socket_uid', () => {
     t.skb!.sk = Memory.addr(r, 0);
     expect(t.call(46, ctx)).toBe(4242n);
     expect(t.num(47, ctx)).toBe(1000);
+  });
+});
+
+describe('bpf_sock and bpf_sk_fullsock', () => {
+  it('reads the socket read-only, rx_queue_mapping -1 in 64 bits without a queue', () => {
+    const t = new TestRun({ packet: new Uint8Array(40) });
+    const sk = new BpfSock(t.mem, { family: AF_INET, src_ip4: Uint8Array.of(10, 0, 0, 1), dst_port: 80 });
+    const at = (name: string): bigint => sk.addr + BigInt(fieldByName(BPF_SOCK, name).off);
+    const u32 = (name: string): number => new DataView(t.mem.read(at(name), 4).slice().buffer).getUint32(0, true);
+    expect(u32('family')).toBe(AF_INET);
+    expect(u32('state')).toBe(TCP_CLOSE);
+    expect([...t.mem.read(at('src_ip4'), 4)]).toEqual([10, 0, 0, 1]);
+    expect([...t.mem.read(at('dst_port'), 4)]).toEqual([0, 80, 0, 0]); // __be16, then padding
+    // The engines ask the region's special load first: -1 in both halves, so the register is all ones.
+    expect(sk.region.special?.load?.(fieldByName(BPF_SOCK, 'rx_queue_mapping').off, 4)).toEqual([-1, -1]);
+    expect(sk.region.special?.load?.(fieldByName(BPF_SOCK, 'family').off, 4)).toBeUndefined();
+    expect(() => t.mem.writable(at('mark'), 4)).toThrow();
+  });
+
+  it('gives the same pointer for a full socket and NULL for a TIME_WAIT or NEW_SYN_RECV one', () => {
+    const t = new TestRun({ packet: new Uint8Array(40) });
+    const full = new BpfSock(t.mem, { family: AF_INET, state: 1 });
+    expect(t.call(95, full.addr)).toBe(full.addr);
+    for (const state of [TCP_TIME_WAIT, TCP_NEW_SYN_RECV]) expect(t.num(95, new BpfSock(t.mem, { state }).addr)).toBe(0);
   });
 });

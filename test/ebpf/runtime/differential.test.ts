@@ -74,6 +74,10 @@ const CASES: Case[] = [
       tx_ports: [{ key: le32(0), value: le32(1) }, { key: le32(3), value: le32(1) }],
     },
   },
+  // Every __sk_buff field per program type and the test run's socket (bpf_sock, bpf_sk_fullsock).
+  { obj: 'skb_fields', prog: 'tc_skb_fields' },
+  { obj: 'skb_fields', prog: 'socket_skb_fields' },
+  { obj: 'skb_fields', prog: 'cgroup_skb_fields' },
   { obj: 'map_kinds', prog: 'xdp_map_kinds' },
   { obj: 'map_kinds', prog: 'tc_map_kinds' },
   // The redirects (DEVMAP, DEVMAP_HASH, CPUMAP, ifindex): a test run returns the verdict; ifindex 1 is lo.
@@ -99,7 +103,7 @@ function skbCtxIn(): Uint8Array {
   v.setUint32(164, 1, true); // gso_segs
   return b;
 }
-CASES.push({ obj: 'bpf_calls', prog: 'calls_check', ctxIn: skbCtxIn() }, { obj: 'socket_ldabs', prog: 'socket_http', ctxIn: skbCtxIn() });
+CASES.push({ obj: 'bpf_calls', prog: 'calls_check', ctxIn: skbCtxIn() }, { obj: 'skb_fields', prog: 'tc_skb_fields', ctxIn: skbCtxIn() }, { obj: 'socket_ldabs', prog: 'socket_http', ctxIn: skbCtxIn() });
 
 const corpus = packetCorpus();
 let compared = 0;
@@ -179,7 +183,7 @@ describe.skipIf(!avail.ok)('random packets agree with the kernel (fast-check, se
     for (const [at, v] of edits) b[14 + (at % Math.max(1, b.length - 14))] = v;
     return { name: `fc-${i}-${base[from].name}`, bytes: b };
   });
-  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds'].includes(c.obj));
+  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds', 'skb_fields'].includes(c.obj));
   it.each(targets.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
     const mismatches = await compareWithKernel(c, packets);
     expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);
