@@ -212,8 +212,12 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
             const s = (seen[cls] ??= { fill: getComputedStyle(c).fill, pkts: [] });
             const pkt = Number(c.getAttribute('data-pkt'));
             if (!s.pkts.includes(pkt)) s.pkts.push(pkt);
+            const at = `${c.getAttribute('cx')},${c.getAttribute('cy')}`;
+            if (!(moves[pkt] ??= []).includes(at)) moves[pkt].push(at);
           }
         };
+        const moves: Record<number, string[]> = {};
+        (window as unknown as { moves: typeof moves }).moves = moves;
         new MutationObserver(look).observe(document.querySelector('svg#topology') as Node, { subtree: true, childList: true, attributes: true });
       });
       await page.click('#play');
@@ -222,6 +226,8 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
         return s.drop && s.deliver && s.pass ? s : undefined;
       });
       const colours = (await seen.jsonValue()) as Record<string, { fill: string; pkts: number[] }>;
+      // Dots glide from device to device: some packet has been drawn at many places.
+      await page.waitForFunction(() => Object.values((window as unknown as { moves: Record<number, string[]> }).moves).some((at) => at.length >= 10));
       // Red, blue and green: three different fills.
       expect(new Set([colours.drop.fill, colours.deliver.fill, colours.pass.fill]).size).toBe(3);
       expect(colours.drop.fill).toBe('rgb(215, 58, 58)');
