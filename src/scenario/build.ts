@@ -5,9 +5,9 @@
  * scenario file and the thing at fault.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { loadObjectFile } from '../ebpf/elf/index.ts';
 import { hexToBytes } from '../ebpf/isa/insn.ts';
 import { CpuMap, DevMap } from '../ebpf/maps/index.ts';
@@ -98,7 +98,8 @@ function qdiscSpec(q: Qdisc): QdiscSpec {
 
 /** Compile a C source with clang for BPF (only when the scenario names a source). */
 function compile(src: string, file: string): string {
-  const out = join(mkdtempSync(join(tmpdir(), 'chainlab-cc-')), 'prog.o');
+  // Named after the source, so a loader error names the program's file; removed once loaded.
+  const out = join(mkdtempSync(join(tmpdir(), 'chainlab-cc-')), `${basename(src).replace(/\.c$/, '')}.o`);
   try {
     execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', src, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
@@ -204,6 +205,8 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
       objects.set(o.id, net.runtime.load(loadObjectFile(path)));
     } catch (e) {
       fail(`object ${o.id}: ${(e as Error).message}`);
+    } finally {
+      if (o.kind === 'source') rmSync(dirname(path), { recursive: true, force: true });
     }
   }
   const objOf = (id: string): LoadedObject => objects.get(id) ?? fail(`object '${id}' is not loaded`);
