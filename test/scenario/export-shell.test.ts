@@ -3,7 +3,7 @@
  * root — builds the topology on the real kernel: namespaces, veth pairs, addresses, a route,
  * XDP and tc programs, a tbf; checked with ip and tc, pinged across, and removed again.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,6 +270,20 @@ describe.skipIf(skipWhy !== undefined)('the script on the real kernel', () => {
   });
 });
 
+/** Run a Python snippet (after `import socket`) in a namespace; resolves to what it printed. */
+function receive(ns: string, code: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', `import socket\n${code}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`receiver in ${ns} exited ${code}: ${err}`))));
+  });
+}
+/** Give a receiver time to bind before the sender starts. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 700));
+
 describe.skipIf(skipWhy !== undefined)('bundled scenarios on the real kernel', () => {
   const prefix = `clb${process.pid}-`;
   const pin = `/sys/fs/bpf/clb${process.pid}`;
@@ -293,6 +307,63 @@ describe.skipIf(skipWhy !== undefined)('bundled scenarios on the real kernel', (
     expect(dump).toContain('"proto": 17');
     expect(execFileSync('tc', ['-n', `${prefix}lb`, 'filter', 'show', 'dev', 'eth1', 'ingress'], { encoding: 'utf8' })).toContain('name tc_snat');
     expect(runScenario('scenarios/tc-nat.yaml', ['down']).status).toBe(0);
+  });
+
+  // Python sends and receives the probe frames; it is on every Debian machine that has bpftool's deps.
+  it.skipIf(!have('python3'))('tc-nat: a datagram the client sends to 10.0.0.100:80 reaches the backend at 10.0.1.2:8080, as in the simulation', async () => {
+    expect(runScenario('scenarios/tc-nat.yaml').status).toBe(0);
+    try {
+      const rx = receive(`${prefix}backend`, "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('10.0.1.2', 8080)); s.settimeout(5); d, a = s.recvfrom(100); print(a[0], d.decode())");
+      await settle();
+      const tx = spawnSync('ip', ['netns', 'exec', `${prefix}client`, 'python3', '-c', "import socket\nfor _ in range(3): socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('10.0.0.100', 80))"], { encoding: 'utf8' });
+      expect(tx.status, tx.stderr).toBe(0);
+      expect((await rx).trim()).toBe('10.0.0.1 hello');
+    } finally {
+      runScenario('scenarios/tc-nat.yaml', ['down']);
+    }
+  });
+
+  it.skipIf(!have('python3'))('xdp-redirect-devmap: a frame into router/veth0 comes out at right/eth0, through the devmap', async () => {
+    expect(runScenario('scenarios/xdp-redirect-devmap.yaml').status).toBe(0);
+    try {
+      // Listen for UDP to port 9 on right/eth0 (a raw socket: nothing there answers port 9).
+      const rx = receive(`${prefix}right`, "s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800)); s.bind(('eth0', 0)); s.settimeout(5)\nwhile True:\n  f = s.recv(2048)\n  if f[23] == 17 and f[36:38] == bytes([0, 9]): print(f[0:6].hex(), socket.inet_ntoa(f[26:30]), socket.inet_ntoa(f[30:34])); break");
+      await settle();
+      const send = [
+        's=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind((\'eth0\', 0))',
+        "ip = bytes([0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0]) + socket.inet_aton('10.0.1.1') + socket.inet_aton('10.0.2.1')",
+        'c = sum((ip[i] << 8) | ip[i + 1] for i in range(0, 20, 2)); c = (c & 0xffff) + (c >> 16); c = ~c & 0xffff',
+        'ip = ip[:10] + bytes([c >> 8, c & 255]) + ip[12:]',
+        "f = bytes.fromhex('020000000201') + s.getsockname()[4] + bytes([8, 0]) + ip + bytes([0x4e, 0x20, 0, 9, 0, 12, 0, 0]) + b'ping'",
+        'for _ in range(3): s.send(f)',
+      ].join('\n');
+      const tx = spawnSync('ip', ['netns', 'exec', `${prefix}left`, 'python3', '-c', `import socket\n${send}`], { encoding: 'utf8' });
+      expect(tx.status, tx.stderr).toBe(0);
+      expect((await rx).trim()).toBe('020000000201 10.0.1.1 10.0.2.1');
+    } finally {
+      runScenario('scenarios/xdp-redirect-devmap.yaml', ['down']);
+    }
+  });
+
+  it('xdp-proto-counter and pcap-replay build and come down again; shaping builds where the kernel has fq_codel and cleans up where it does not', () => {
+    for (const f of ['scenarios/xdp-proto-counter.yaml', 'scenarios/pcap-replay.yaml']) {
+      const r = runScenario(f);
+      expect(r.status, `${f}: ${r.stderr}`).toBe(0);
+      expect(execFileSync('ip', ['-n', `${prefix}dut`, 'link', 'show', 'eth0'], { encoding: 'utf8' })).toContain('name xdp_proto_count');
+      expect(runScenario(f, ['down']).status).toBe(0);
+    }
+    const fqCodel = spawnSync('sh', ['-c', 'ip netns add clfq$$ && ip netns exec clfq$$ tc qdisc add dev lo root fq_codel; r=$?; ip netns del clfq$$; exit $r']).status === 0;
+    const r = runScenario('scenarios/shaping.yaml');
+    if (fqCodel) {
+      expect(r.status, r.stderr).toBe(0);
+      expect(execFileSync('tc', ['-n', `${prefix}router`, 'qdisc', 'show', 'dev', 'eth2'], { encoding: 'utf8' })).toMatch(/qdisc fq_codel 10: parent 1:/);
+      expect(runScenario('scenarios/shaping.yaml', ['down']).status).toBe(0);
+    } else {
+      console.warn('[test/scenario/export-shell] this kernel has no fq_codel (CONFIG_NET_SCH_FQ_CODEL): shaping.yaml cannot be built here');
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('chainlab: setup failed');
+    }
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(prefix);
   });
 
   it('xdp-redirect-devmap: the devmap maps veth0 to veth1 by ifindex', () => {
