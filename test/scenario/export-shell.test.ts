@@ -175,6 +175,7 @@ function kernelSkipReason(): string | undefined {
 
 const skipWhy = kernelSkipReason();
 if (skipWhy) console.warn(`[test/scenario/export-shell] SKIPPING the real-kernel run of exported scripts: ${skipWhy}`);
+else if (!have('python3')) console.warn('[test/scenario/export-shell] SKIPPING the probe frames through exported topologies: python3 not found');
 
 const SMALL = y(
   'name: kernel-small',
@@ -309,7 +310,7 @@ describe.skipIf(skipWhy !== undefined)('bundled scenarios on the real kernel', (
     expect(runScenario('scenarios/tc-nat.yaml', ['down']).status).toBe(0);
   });
 
-  // Python sends and receives the probe frames; it is on every Debian machine that has bpftool's deps.
+  // Python sends and receives the probe frames (.ci/run installs python3).
   it.skipIf(!have('python3'))('tc-nat: a datagram the client sends to 10.0.0.100:80 reaches the backend at 10.0.1.2:8080, as in the simulation', async () => {
     expect(runScenario('scenarios/tc-nat.yaml').status).toBe(0);
     try {
