@@ -90,7 +90,7 @@ describe('chainlab test', () => {
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout.trim().split('\n').pop()).toBe('5 passed, 0 failed');
     const x = readFileSync(junit, 'utf8');
-    expect(x).toContain('<testsuites tests="5" failures="0">');
+    expect(x).toContain('<testsuites tests="5" failures="0" errors="0">');
   });
 
   it('fails with exit 1 and says what was measured when an expectation does not hold', () => {
@@ -100,6 +100,23 @@ describe('chainlab test', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL counter fw\/eth0\/xdp\/XDP_DROP == 499\n\s+got 500 {2}\(.*bad\.yaml:\d+:\d+\)/);
     expect(r.stdout.trim().split('\n').pop()).toBe('4 passed, 1 failed');
+  });
+
+  it('JUnit XML: a failed expectation is a <failure>, a scenario that does not load an <error> with its whole message', () => {
+    const bad = join(tmp, 'bad-junit.yaml');
+    writeFileSync(bad, readFileSync(mini, 'utf8').replace('value: 500', 'value: 499').replace('../../fixtures/', join(ROOT, 'test', 'fixtures') + '/'));
+    const broken = join(tmp, 'broken-junit.yaml');
+    writeFileSync(broken, 'name: x\nduration: 1ms\nhosts:\n  h1:\n    devices:\n      eth0: { kind: nic, rate: fast, rxQueues: two }\n');
+    const junit = join(tmp, 'fail.xml');
+    const r = cli(['test', bad, broken, '--junit', junit]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ERROR .*broken-junit\.yaml:6:\d+: .*\n {8}.*broken-junit\.yaml:6:\d+: /);
+    expect(r.stdout.trim().split('\n').pop()).toBe('4 passed, 2 failed');
+    const x = readFileSync(junit, 'utf8');
+    expect(x).toContain('<testsuites tests="6" failures="1" errors="1">');
+    expect(x).toMatch(/<testcase name="counter fw\/eth0\/xdp\/XDP_DROP == 499" classname="[^"]*bad-junit\.yaml"><failure message="got 500">[^<]*bad-junit\.yaml:\d+:\d+<\/failure><\/testcase>/);
+    // Both lines of the load error, the line break kept as a character reference.
+    expect(x).toMatch(/<testcase name="load" classname="[^"]*broken-junit\.yaml"><error message="[^"]*rate: expected a bit rate like &quot;10gbit&quot;[^"]*&#10;[^"]*rxQueues[^"]*"\/><\/testcase>/);
   });
 });
 

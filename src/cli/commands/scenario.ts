@@ -178,7 +178,12 @@ function readTrace(file: string): TraceRecord[] {
   return out;
 }
 
-const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+/** XML text and attribute values: markup escaped, line breaks kept as character references (an attribute would fold them to spaces), control characters XML 1.0 forbids dropped. */
+const xml = (s: string): string =>
+  s
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/[<>&"'\n\r\t]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' })[c] as string);
 
 export function register(program: Command): void {
   program
@@ -214,6 +219,7 @@ export function register(program: Command): void {
       const suites: { file: string; results: ExpectResult[]; error?: string; timeMs: number }[] = [];
       let failed = 0;
       let passed = 0;
+      let errors = 0;
       for (const f of files) {
         const t0 = performance.now();
         try {
@@ -230,8 +236,9 @@ export function register(program: Command): void {
         } catch (e) {
           if (!(e instanceof CliError)) throw e;
           failed++;
+          errors++;
           suites.push({ file: f, results: [], error: e.message, timeMs: performance.now() - t0 });
-          console.log(`${f}\n  ERROR ${e.message}`);
+          console.log(`${f}\n  ERROR ${e.message.replace(/\n/g, '\n        ')}`);
         }
       }
       if (o.junit) {
@@ -244,7 +251,7 @@ export function register(program: Command): void {
             return `  <testsuite name="${xml(s.file)}" tests="${s.error ? 1 : s.results.length}" failures="${fails}" errors="${s.error ? 1 : 0}" time="${(s.timeMs / 1000).toFixed(3)}">\n${cases}\n  </testsuite>`;
           })
           .join('\n');
-        writeFileSync(o.junit, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${passed + failed}" failures="${failed}">\n${body}\n</testsuites>\n`);
+        writeFileSync(o.junit, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${passed + failed}" failures="${failed - errors}" errors="${errors}">\n${body}\n</testsuites>\n`);
       }
       console.log(`${passed} passed, ${failed} failed`);
       if (failed > 0) process.exitCode = 1;
