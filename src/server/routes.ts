@@ -33,6 +33,15 @@ function scheduled(res: Response, r: ScheduledResult): ScheduledResult {
 
 const param = (req: Request, name: string): string => String(req.params[name]);
 
+/** A numeric query parameter (`?since=123`), its default when absent; anything else is a 400. */
+function numberParam(req: Request, name: string, dflt: number): number {
+  const raw = req.query[name];
+  if (raw === undefined) return dflt;
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(n)) throw new ApiError(400, `?${name} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export function apiRouter(s: Session): Router {
   const r = express.Router();
   r.use(express.json({ limit: '64kb' }));
@@ -67,7 +76,7 @@ export function apiRouter(s: Session): Router {
   }));
 
   r.get('/stats', json((req) => {
-    const since = Number(req.query.since ?? -1);
+    const since = numberParam(req, 'since', -1);
     return s.statsHistory.filter((x) => x.t > since);
   }));
 
@@ -79,7 +88,7 @@ export function apiRouter(s: Session): Router {
   r.get('/programs', json(() => listPrograms(s.catalog, net)));
   r.get('/programs/:name', json((req) => findProgram(s.catalog, param(req, 'name'), typeof req.query.object === 'string' ? req.query.object : undefined)));
 
-  r.get('/packets', json((req) => s.store.list(Math.min(1000, Number(req.query.limit ?? 100) || 100))));
+  r.get('/packets', json((req) => s.store.list(Math.min(1000, Math.max(1, Math.floor(numberParam(req, 'limit', 100)))))));
   r.get('/packets/:id', json((req) => {
     const id = Number(param(req, 'id'));
     if (!Number.isInteger(id) || id < 1) throw new ApiError(400, `packet id must be a positive integer, got '${param(req, 'id')}'`);

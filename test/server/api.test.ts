@@ -178,6 +178,8 @@ describe('REST API', () => {
     expect(miss.status).toBe(404);
     expect(miss.data.error).toMatch(/not kept/);
     expect((await get('/api/packets/abc')).status).toBe(400);
+    expect((await get<PacketSummary[]>('/api/packets?limit=2')).data).toHaveLength(2);
+    expect((await get<{ error: string }>('/api/packets?limit=many')).data.error).toMatch(/\?limit must be a number/);
     // A generated packet's first hop, as it entered, is decoded too.
     const gen = list.find((p) => p.traffic !== 'manual');
     const trace = (await get<PacketTrace>(`/api/packets/${gen?.pkt}`)).data;
@@ -209,6 +211,9 @@ describe('REST API', () => {
     expect(stats[0].counters.interval_ns).toBe(200_000);
     const last = stats.at(-1)?.t ?? 0;
     expect((await get<StatsRecord[]>(`/api/stats?since=${last}`)).data).toEqual([]);
+    const bad = await get<{ error: string }>('/api/stats?since=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.data.error).toBe('?since must be a number, got "yesterday"');
   });
 
   it('GET /metrics: counters and the configured map metric, labels decoded', async () => {
