@@ -62,7 +62,7 @@ export const SK_BUFF: readonly Field[] = fields([
   ['hwtstamp', 184, 8],
 ]);
 
-export const SK_MSG_MD_SIZE = 72;
+export const SK_MSG_MD_SIZE = 80;
 export const SK_MSG_MD: readonly Field[] = fields([
   ['data', 0, 8, true],
   ['data_end', 8, 8, true],
@@ -74,6 +74,7 @@ export const SK_MSG_MD: readonly Field[] = fields([
   ['remote_port', 60, 4],
   ['local_port', 64, 4],
   ['size', 68, 4],
+  ['sk', 72, 8, true],
 ]);
 
 export const BPF_SOCK_SIZE = 80;

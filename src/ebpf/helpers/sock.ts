@@ -4,9 +4,9 @@
  * net/core/filter.c: bpf_msg_apply_bytes, bpf_msg_cork_bytes, bpf_msg_pull_data,
  * bpf_get_socket_cookie, bpf_get_socket_uid, bpf_sk_fullsock.
  *
- * env.ts has no sk_msg or sock_ops context yet. SK_MSG helpers work on `env.msg` implementing
- * SkMsg below, and the sockmap update helpers on `env.sockOps.sk`; a run without them fails
- * (msg helpers) or gets -EOPNOTSUPP (updates), as the kernel would for a non-full socket.
+ * SK_MSG helpers work on `env.msg` implementing SkMsg below (ctx/sk-msg.ts, set by
+ * runtime/sk-msg.ts runSkMsg); there is no sock_ops context yet, so the sockmap update helpers
+ * look for `env.sockOps.sk` and get -EOPNOTSUPP without it, as for a non-full socket.
  * A redirect is recorded in env.redirect ({ kind: 'sock' }) for the hook to apply.
  */
 import type { HelperContext, HelperFn } from '../vm/engine.ts';

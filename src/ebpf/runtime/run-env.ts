@@ -6,6 +6,7 @@
 import type { PacketBuf } from '../ctx/packet.ts';
 import type { SkbCtx } from '../ctx/skb.ts';
 import type { XdpCtx } from '../ctx/xdp.ts';
+import type { SkMsg } from '../helpers/sock.ts';
 import type { BpfMap } from '../maps/index.ts';
 import type { LoadedProgram } from '../vm/engine.ts';
 import type { Memory } from '../vm/memory.ts';
@@ -17,6 +18,8 @@ const NONE: readonly never[] = Object.freeze([]);
 
 export class RunEnv implements ProgEnv {
   redirect?: RedirectTarget;
+  /** The message of an SK_MSG run (helpers/sock.ts). */
+  msg?: SkMsg;
   // Created on first use: most runs clone nothing and print nothing, and the datapath makes a
   // RunEnv for every program run.
   private clonesList?: ClonedPacket[];
