@@ -94,6 +94,8 @@ export interface TopologyRecord {
   t: number;
   hosts: { name: string; devices: { name: string; ifindex: number; kind: string; mac: string; addrs: string[]; hooks: { hook: Hook; progs: string[] }[] }[] }[];
   links: { a: { host: string; dev: string }; b: { host: string; dev: string }; kind: 'wire' | 'veth' }[];
+  /** C source text of the loaded programs' lines, by the "file.c:42" a ProgStep names (from BTF line info). */
+  sources?: Record<string, string>;
 }
 
 export type TraceRecord = HopRecord | StatsRecord | TopologyRecord;

@@ -128,6 +128,10 @@ describe('chainlab trace', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/packet 2/);
     expect(r.stdout).toMatch(/fw\/eth0\s+xdp\s+XDP_(DROP|PASS)\s+xdp_proto_count \(\d+ insns, xdp_proto_count\.c:\d+\)/);
+    // The C text of the verdict's line, from the object's BTF line info carried in the trace.
+    const line = /xdp_proto_count\.c:(\d+)\)/.exec(r.stdout)?.[1];
+    const text = readFileSync(join(ROOT, 'test', 'fixtures', 'xdp_proto_count.c'), 'utf8').split('\n')[Number(line) - 1].trim();
+    expect(r.stdout).toContain(`\n              xdp_proto_count.c:${line}: ${text}\n`);
     const f = cli(['trace', t, '--flow', 'tcp 10.0.0.1', '--limit', '1']);
     expect(f.stdout).toMatch(/local\s+deliver ipv4/);
     expect(cli(['trace', join(tmp, 'none.jsonl')]).stderr).toMatch(/no such file/);

@@ -110,7 +110,7 @@ async function runOne(path: string, o: { seed?: number; untilNs?: number; traceF
   const watch = o.check ? watchExpectations(b) : undefined;
   const sink = o.traceFile ? new JsonlSink(o.traceFile) : undefined;
   if (sink) {
-    sink.write({ type: 'topology', t: 0, hosts: topologyHosts(b), links: topologyLinks(b) });
+    sink.write({ type: 'topology', t: 0, hosts: topologyHosts(b), links: topologyLinks(b), sources: sourceLines(b) });
     b.net.trace.subscribe((r) => sink.write(r));
   }
   const closers = attachPcaps(b, o.pcaps ?? []);
@@ -141,6 +141,20 @@ function topologyLinks(b: Built): Extract<TraceRecord, { type: 'topology' }>['li
     const [bh, bd] = l.b.split('/');
     return { a: { host: ah, dev: ad }, b: { host: bh, dev: bd }, kind: l.kind };
   });
+}
+
+/** The C text behind every "file.c:42" the loaded programs' line info names, so `chainlab trace` can print it. */
+function sourceLines(b: Built): Record<string, string> {
+  const out = new Map<string, string>();
+  for (const o of b.objects.values()) {
+    for (const p of o.spec.programs) {
+      for (const li of p.lineInfo) {
+        const k = `${li.file.replace(/^\.\//, '')}:${li.line}`;
+        if (li.line && li.text.trim() && !out.has(k)) out.set(k, li.text.trim());
+      }
+    }
+  }
+  return Object.fromEntries([...out.entries()].sort(([a], [x]) => (a < x ? -1 : 1)));
 }
 
 /** Scenario files named directly or found (*.yaml, *.yml) in folders. */
@@ -284,7 +298,10 @@ export function register(program: Command): void {
       const unknown = hooks.filter((h) => !HOOKS.includes(h as Hook));
       if (unknown.length) throw new CliError(`--hook ${unknown.join(',')}: not a hook (hooks: ${HOOKS.join(', ')})`);
       const byPkt = new Map<number, HopRecord[]>();
-      from(readTrace(file))
+      const records = readTrace(file);
+      const sources: Record<string, string> = {};
+      for (const r of records) if (r.type === 'topology') Object.assign(sources, r.sources);
+      from(records)
         .pipe(select, o.node !== undefined ? byNode(o.node) : identity, hooks.length ? byHook(...(hooks as Hook[])) : identity)
         .subscribe((h) => {
           const list = byPkt.get(h.pkt);
@@ -300,6 +317,7 @@ export function register(program: Command): void {
         for (const h of hs) {
           const progs = h.progs?.map((p) => `${p.prog} (${p.insns} insns${p.line ? `, ${p.line}` : ''})`).join(' → ');
           console.log(`  ${formatNs(h.t).padStart(10)}  ${`${h.host}/${h.dev ?? '-'}`.padEnd(16)} ${h.hook.padEnd(13)} ${(h.verdict ?? '').padEnd(16)}${progs ? ` ${progs}` : ''}${h.reason ? `  [${h.reason}]` : ''}${h.cpu !== undefined ? `  cpu${h.cpu}` : ''}`);
+          for (const p of h.progs ?? []) if (p.line && sources[p.line]) console.log(`${' '.repeat(14)}${p.line}: ${sources[p.line]}`);
           for (const p of h.printk ?? []) console.log(`${' '.repeat(14)}printk: ${p}`);
         }
       }
