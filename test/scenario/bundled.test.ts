@@ -4,8 +4,10 @@
  * scenarios/progs/Makefile with its pinned clang.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildScenarioAsync } from '../../src/scenario/build.ts';
 import { loadScenarioFile } from '../../src/scenario/parse.ts';
 import { mixedCapture } from '../../scripts/make-pcaps.ts';
 
@@ -22,6 +24,29 @@ describe('bundled scenarios', () => {
     expect(s.description).not.toBe('');
     expect(s.traffic.length).toBeGreaterThan(0);
     expect(s.expect.length).toBeGreaterThan(2);
+  });
+
+  /** sha256 of the run's trace as `run --trace` writes it (one JSON record per line). */
+  async function traceHash(f: string, seed?: number): Promise<{ hash: string; records: number }> {
+    const b = await buildScenarioAsync(loadScenarioFile(`scenarios/${f}`), { seed });
+    const h = createHash('sha256');
+    let records = 0;
+    b.net.trace.subscribe((r) => {
+      h.update(`${JSON.stringify(r)}\n`);
+      records++;
+    });
+    b.sim.run({ until: b.scenario.durationNs });
+    return { hash: h.digest('hex'), records };
+  }
+
+  it.each(FILES)('%s gives the same trace for the same seed', async (f) => {
+    const a = await traceHash(f);
+    expect(a.records).toBeGreaterThan(100);
+    expect(await traceHash(f)).toEqual(a);
+  });
+
+  it('a different seed changes the trace where a scenario draws random numbers (poisson arrivals, RSS keys)', async () => {
+    expect((await traceHash('xdp-proto-counter.yaml', 99)).hash).not.toBe((await traceHash('xdp-proto-counter.yaml')).hash);
   });
 
   it('use the command form in at least two of them', () => {
