@@ -404,6 +404,54 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
     }
   });
 
+  it('a map edit changes what the datapath does: the NAT entry rewritten in the form sends later packets to the new port', { timeout: 180_000 }, async () => {
+    const session = await Session.create(loadScenarioFile('scenarios/tc-nat.yaml'), { play: false, speed: 200_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    /** The destination the newest delivered packet left tc_dnat with. */
+    const natTo = async (): Promise<string | undefined> => {
+      const p = (await json<PacketSummary[]>(f, '/api/packets')).find((x) => x.last.includes('local'));
+      if (!p) return undefined;
+      const t = await json<PacketTrace>(f, `/api/packets/${p.pkt}`);
+      return /> (10\.0\.1\.2\.\d+):/.exec(t.hops.find((h) => h.hop.hook === 'tc-ingress')?.after?.summary ?? '')?.[1];
+    };
+    try {
+      const { page, errors } = await newPage(f.url);
+      await page.waitForSelector('g.device');
+      await page.click('#play');
+      expect(await until(natTo, 'a packet through the NAT', 60_000)).toBe('10.0.1.2.8080');
+      await page.click('#play');
+      await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+
+      // 10.0.0.100:80/udp → 10.0.1.2:8081 instead of 8080 (struct nat_val: __be32 addr, __be16 port, pad).
+      await page.click('#tabs button[data-tab="maps"]');
+      await page.selectOption('#map-select', 'tc_nat.o/dnat_table');
+      const row = page.locator('table.map-dump tr[data-key="0a00006400501100"]');
+      await expect.poll(() => row.locator('td.value').textContent()).toBe('0a 00 01 02 1f 90 00 00');
+      await row.locator('button.pick').click();
+      // "edit" fills the form with the entry (8-byte keys and values read as little-endian numbers).
+      expect([await page.inputValue('#map-edit [name="key"]'), await page.inputValue('#map-edit [name="keyFormat"]')]).toEqual([String(0x001150006400000an), 'uint']);
+      await page.selectOption('#map-edit [name="valueFormat"]', 'hex');
+      await page.fill('#map-edit [name="value"]', '0a 00 01 02 1f 91 00 00');
+      await page.click('#map-edit button[type="submit"]');
+      await page.waitForFunction(() => /next event/.test(document.querySelector('.map-status')?.textContent ?? ''));
+      expect(await row.locator('td.value').textContent()).toBe('0a 00 01 02 1f 90 00 00');
+      await page.click('#play');
+      await expect.poll(() => row.locator('td.value').textContent(), { timeout: 10_000 }).toBe('0a 00 01 02 1f 91 00 00');
+      expect(await until(async () => ((await natTo()) === '10.0.1.2.8081' ? true : undefined), 'a packet sent to the new port', 60_000)).toBe(true);
+
+      // The page shows it too: the newest packet's frame after tc_dnat.
+      await page.click('#tabs button[data-tab="packet"]');
+      await page.locator('#recent li').first().click();
+      await page.waitForSelector('#trace li.hop[data-hook="tc-ingress"]');
+      expect(await page.locator('#trace li.hop[data-hook="tc-ingress"] details.frame-after summary').textContent()).toMatch(/^after \(changed\): IP 10\.0\.0\.1\.40000 > 10\.0\.1\.2\.8081: UDP/);
+      await page.screenshot({ path: `${SHOTS}/viewer-nat-edit.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
   it.each(readdirSync('scenarios').filter((x) => x.endsWith('.yaml')).sort())('every bundled scenario draws without errors: %s', { timeout: 150_000 }, async (file) => {
     // Paused until the page has drawn: a short replay (pcap-replay's 43 frames) could otherwise
     // be over before a slow browser connects, leaving no packet to see.
