@@ -116,6 +116,8 @@ describe('chainlab prog show / dump', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/r1 = map\[id:\d+\]/);
     expect(r.stdout).toMatch(/^; .* @ \.\/xdp_proto_count\.c:\d+$/m);
+    const j = JSON.parse(cli(['prog', 'dump', join(FIX, 'xdp_proto_count.o'), '--json']).stdout);
+    expect(j[0]).toMatchObject({ pc: 0, disasm: expect.stringMatching(/^\([0-9a-f]{2}\) /), src: expect.any(String) });
   });
 });
 

@@ -189,7 +189,9 @@ export function register(program: Command): void {
         const ref = mapAt.get(i.pc);
         const text = ref ? `r${i.dst} = map[id:${loaded.map(ref.map).id}]${ref.kind === 'value' ? `[0]+${ref.offset}` : ''}` : disasmInsn(i);
         const li = lineAt(p, i.pc);
-        return { pc: i.pc, opcode: i.op.code.toString(16).padStart(2, '0'), text, line: li && li.line ? `${li.file}:${li.line}` : undefined, src: li?.text.trim() };
+        const opcode = i.op.code.toString(16).padStart(2, '0');
+        // `disasm` and `src` are bpftool's keys (prog dump xlated -j); the rest are chainlab's.
+        return { pc: i.pc, opcode, text, disasm: `(${opcode}) ${text}`, line: li && li.line ? `${li.file}:${li.line}` : undefined, src: li?.text.trim() };
       });
       if (opts.json) {
         console.log(JSON.stringify(rows));
