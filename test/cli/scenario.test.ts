@@ -80,6 +80,12 @@ describe('chainlab run', () => {
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/a pcap file holds one capture; name the file \.pcapng/);
     expect(cli(['run', mini, '--until', 'soon']).stderr).toMatch(/--until: expected a duration like 10ms/);
+    for (const cmd of ['run', 'test']) {
+      const r = cli([cmd, mini, '--seed', '-1']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe("chainlab: --seed must be a non-negative integer, got '-1'\n");
+      expect(cli([cmd, mini, '--seed', 'abc']).stderr).toMatch(/--seed must be a non-negative integer, got 'abc'/);
+    }
   });
 });
 

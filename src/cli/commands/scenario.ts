@@ -170,6 +170,13 @@ function scenarioFiles(args: string[]): string[] {
   return out;
 }
 
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seed = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(seed)) throw new CliError(`--seed must be a non-negative integer, got '${text}'`);
+  return seed;
+}
+
 /** The records of a JSON Lines trace; a line that is not a record names the file and line. */
 function readTrace(file: string): TraceRecord[] {
   if (!existsSync(file)) throw new CliError(`${file}: no such file`);
@@ -213,8 +220,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nExamples:\n  $ chainlab run scenarios/xdp-proto-counter.yaml\n  $ chainlab run scenarios/tc-nat.yaml --until 2ms --trace out.jsonl --pcap lb/eth0=lb.pcap\n  $ chainlab run scenarios/tc-nat.yaml --pcap lb/eth0=nat.pcapng --pcap lb/eth1=nat.pcapng --pcap lb/eth0@tc-ingress=nat.pcapng\n  $ chainlab trace out.jsonl --packet 7')
     .action(async (path: string, o: RunOpts) => {
-      const seed = o.seed !== undefined ? Number(o.seed) : undefined;
-      if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got '${o.seed}'`);
+      const seed = parseSeed(o.seed);
       const untilNs = o.until !== undefined ? parseDuration(o.until, '--until') : undefined;
       const { summary } = await runOne(path, { seed, untilNs, traceFile: o.trace, pcaps: o.pcap, progress: o.progress && process.stderr.isTTY && !o.json });
       if (o.json) console.log(JSON.stringify(summary, null, 2));
@@ -229,6 +235,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'override every scenario\'s seed')
     .addHelpText('after', '\nExamples:\n  $ chainlab test scenarios/\n  $ chainlab test scenarios/tc-nat.yaml --junit results.xml')
     .action(async (paths: string[], o: { junit?: string; seed?: string }) => {
+      const seed = parseSeed(o.seed);
       const files = scenarioFiles(paths);
       const suites: { file: string; results: ExpectResult[]; error?: string; timeMs: number }[] = [];
       let failed = 0;
@@ -237,7 +244,7 @@ export function register(program: Command): void {
       for (const f of files) {
         const t0 = performance.now();
         try {
-          const { results } = await runOne(f, { seed: o.seed !== undefined ? Number(o.seed) : undefined, check: true });
+          const { results } = await runOne(f, { seed, check: true });
           const rs = results ?? [];
           suites.push({ file: f, results: rs, timeMs: performance.now() - t0 });
           console.log(`${f}`);
