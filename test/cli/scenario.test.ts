@@ -80,6 +80,8 @@ describe('chainlab run', () => {
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/a pcap file holds one capture; name the file \.pcapng/);
     expect(cli(['run', mini, '--until', 'soon']).stderr).toMatch(/--until: expected a duration like 10ms/);
+    expect(cli(['run', mini, '--trace', '/nonexistent-dir/t.jsonl']).stderr).toBe('chainlab: --trace /nonexistent-dir/t.jsonl: cannot write /nonexistent-dir/t.jsonl (ENOENT)\n');
+    expect(cli(['run', mini, '--pcap', 'fw/eth0=/nonexistent-dir/t.pcap']).stderr).toBe('chainlab: --pcap fw/eth0=/nonexistent-dir/t.pcap: cannot write /nonexistent-dir/t.pcap (ENOENT)\n');
     for (const cmd of ['run', 'test']) {
       const r = cli([cmd, mini, '--seed', '-1']);
       expect(r.code).toBe(2);

@@ -108,7 +108,7 @@ async function runOne(path: string, o: { seed?: number; untilNs?: number; traceF
   const sc = load(path);
   const b = await build(sc, o.seed);
   const watch = o.check ? watchExpectations(b) : undefined;
-  const sink = o.traceFile ? new JsonlSink(o.traceFile) : undefined;
+  const sink = o.traceFile ? openSink(o.traceFile) : undefined;
   if (sink) {
     sink.write({ type: 'topology', t: 0, hosts: topologyHosts(b), links: topologyLinks(b), sources: sourceLines(b) });
     b.net.trace.subscribe((r) => sink.write(r));
@@ -168,6 +168,14 @@ function scenarioFiles(args: string[]): string[] {
   }
   if (out.length === 0) throw new CliError(`no scenario files (*.yaml) in ${args.join(', ')}`);
   return out;
+}
+
+function openSink(file: string): JsonlSink {
+  try {
+    return new JsonlSink(file);
+  } catch (e) {
+    throw new CliError(`--trace ${file}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 function parseSeed(text: string | undefined): number | undefined {
