@@ -71,7 +71,7 @@ export class MapsPanel {
 
   /** Show the first map of the object that holds one of these programs; false if none has maps. */
   chooseForPrograms(progs: readonly string[]): boolean {
-    const names = progs.map((p) => p.replace(/ \(generic\)$/, ''));
+    const names = progs.map((p) => p.replace(/ \((generic|cpu \d+)\)$/, ''));
     const m = this.maps.find((x) => x.programs.some((p) => names.includes(p)));
     if (m) this.choose(`${m.object}/${m.name}`);
     return m !== undefined;

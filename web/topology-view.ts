@@ -15,7 +15,7 @@ import type { Series } from './series.ts';
 type G = Selection<SVGGElement, unknown, null, undefined>;
 
 const NODE_R = 22;
-const HOOK_LABEL: Record<string, string> = { xdp: 'XDP', 'tc-ingress': 'tc in', 'tc-egress': 'tc out' };
+const HOOK_LABEL: Record<string, string> = { xdp: 'XDP', 'tc-ingress': 'tc in', 'tc-egress': 'tc out', 'xdp-devmap': 'devmap', 'xdp-cpumap': 'cpumap' };
 const KIND_LABEL: Record<string, string> = { nic: 'NIC', veth: 'veth', bridge: 'br', lo: 'lo' };
 
 function drawHosts(g: G, hosts: HostBox[]): void {

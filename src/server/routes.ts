@@ -50,7 +50,7 @@ export function apiRouter(s: Session): Router {
   r.get('/scenario', json(() => s.info));
   r.get('/state', json(() => s.state));
   r.post('/control', json((req) => s.control((req.body ?? {}) as ControlRequest)));
-  r.get('/topology', json(() => topologyRecord(net)));
+  r.get('/topology', json(() => topologyRecord(net, s.built.objects.values())));
 
   r.get('/counters', json((): CountersResponse => {
     const totals = ledgerTotals(net);

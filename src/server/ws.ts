@@ -15,7 +15,7 @@ export function attachWebSocket(server: Server, s: Session): WebSocketServer {
     const hello: ServerMessage = {
       type: 'hello',
       scenario: s.info,
-      topology: topologyRecord(s.built.net),
+      topology: topologyRecord(s.built.net, s.built.objects.values()),
       state: s.state,
       stats: s.statsHistory,
       traffic: s.traffic.list(s.built.sent()),
