@@ -22,6 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGSHIP = 'scenarios/xdp-proto-counter.yaml';
 const SHOTS = 'test-results';
 const TAIL_SCENARIO = 'test/server/fixtures/viewer-tail.yaml';
+const DEVMAP_SCENARIO = 'test/server/fixtures/viewer-devmap.yaml';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`SKIPPED: viewer browser tests: no ${CHROMIUM} (apt-get install -y chromium)`);
 
@@ -445,6 +446,40 @@ describe.skipIf(!haveChromium)('live viewer in chromium', () => {
       await page.waitForSelector('#trace li.hop[data-hook="tc-ingress"]');
       expect(await page.locator('#trace li.hop[data-hook="tc-ingress"] details.frame-after summary').textContent()).toMatch(/^after \(changed\): IP 10\.0\.0\.1\.40000 > 10\.0\.1\.2\.8081: UDP/);
       await page.screenshot({ path: `${SHOTS}/viewer-nat-edit.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a devmap entry program: its badge on the target device, its verdicts in the trace, the frame it rewrote, the drops it makes', { timeout: 180_000 }, async () => {
+    const session = new Session(loadScenarioFile(DEVMAP_SCENARIO), { play: false, speed: 100_000, wallMs: () => performance.now() });
+    const f = await startServer(session, { port: 0 });
+    try {
+      const { page, errors } = await newPage(f.url);
+      await page.waitForSelector('g.device[data-id="router/veth1"] g.badge');
+      expect(await page.locator('g.device[data-id="router/veth1"] g.badge text').textContent()).toBe('devmap: devmap_mark');
+      expect(await page.locator('g.device[data-id="router/veth0"] g.badge text').textContent()).toBe('XDP: xdp_devmap_prog');
+      await page.click('#play');
+      const ended = (x: PacketSummary, what: string): boolean => x.last === what;
+      const dropped = await until(async () => (await json<PacketSummary[]>(f, '/api/packets')).find((x) => ended(x, 'router/veth1 xdp-devmap XDP_DROP'))?.pkt, 'a packet devmap_mark dropped', 60_000);
+      const passed = await until(async () => (await json<PacketSummary[]>(f, '/api/packets')).find((x) => x.last.startsWith('right/eth0 local'))?.pkt, 'a packet delivered', 60_000);
+      await page.waitForFunction(() => document.querySelector('g.device[data-id="router/veth1"]')?.classList.contains('dropping'));
+
+      await page.evaluate((p) => (location.hash = `#packet=${p}`), dropped);
+      await page.waitForFunction((p) => document.querySelector('#trace h3')?.textContent === `Packet ${p} — dropped`, dropped);
+      const hop = page.locator('#trace li.hop[data-hook="xdp-devmap"]');
+      expect(await hop.locator('.hop-head').textContent()).toMatch(/router\/veth1\s+xdp-devmap\s+XDP_DROP/);
+      expect(await hop.locator('li.step .prog').allTextContents()).toEqual(['devmap_mark']);
+
+      await page.evaluate((p) => (location.hash = `#packet=${p}`), passed);
+      await page.waitForFunction((p) => document.querySelector('#trace h3')?.textContent === `Packet ${p} — delivered`, passed);
+      expect(await hop.locator('.hop-head').textContent()).toMatch(/router\/veth1\s+xdp-devmap\s+XDP_PASS/);
+      // devmap_mark stamps rx_queue_index, ingress and egress ifindex into the source MAC's last bytes.
+      expect(await hop.locator('details.frame-after summary').textContent()).toMatch(/^after \(changed\): IP 10\.0\.1\.1\.20000 > 10\.0\.2\.1\.9: UDP/);
+      const eth = (which: string): Promise<string | null> => hop.locator(`details.frame-${which} ul.layers li`).first().textContent();
+      expect(await eth('before')).not.toBe(await eth('after'));
       expect(errors).toEqual([]);
       await page.close();
     } finally {
