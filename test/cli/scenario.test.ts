@@ -154,7 +154,7 @@ describe('chainlab trace', () => {
     expect(heads.length).toBeGreaterThan(0);
     for (const h of heads) expect(h).toMatch(/ {2}tcp 10\.0\.0\.1:10001 > 10\.0\.0\.2:80$/);
     const x = cli(['trace', t, '--node', 'fw/eth0', '--hook', 'xdp', '--limit', '3']);
-    const hops = x.stdout.split('\n').filter((l) => l.startsWith('  '));
+    const hops = x.stdout.split('\n').filter((l) => /^ +[\d.]+(ns|us|ms|s) {2}/.test(l));
     expect(hops).toHaveLength(3);
     for (const l of hops) expect(l).toMatch(/fw\/eth0\s+xdp\s+XDP_/);
     expect(x.stdout).toMatch(/… 547 more packets/);
