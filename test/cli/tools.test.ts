@@ -49,6 +49,10 @@ describe('chainlab disasm', () => {
       expect(r.stderr).toMatch(/CO-RE relocations: .*not supported/);
       // LLVM 19 adds its own CO-RE notes from .BTF.ext, which a section-by-section view has no BTF for.
       expect(r.stdout).toBe(dump('core_unsupported.o').replace(/^\t\t[0-9a-f]+: {2}CO-RE .*\n/gm, ''));
+      expect(cli(['disasm', join(FIX, 'core_unsupported.o'), '--raw', '--prog', 'core_type_probe']).stdout).toBe(r.stdout);
+      const none = cli(['disasm', join(FIX, 'core_unsupported.o'), '--prog', 'nope']);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain("no section or function named 'nope'; code sections: tc");
     });
   });
 

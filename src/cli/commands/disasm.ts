@@ -44,7 +44,7 @@ class ElfIndex {
 
   constructor(
     readonly elf: ElfFile,
-    private readonly path: string,
+    readonly path: string,
   ) {
     for (const s of elf.symbols) {
       if (s.type === STT_SECTION || s.type === STT_FILE || s.name === '' || s.shndx === 0 || s.shndx >= elf.sections.length) continue;
@@ -128,8 +128,14 @@ function programView(p: ProgramSpec, idx: ElfIndex): Pick<ObjdumpOptions, 'names
 
 /** The object's executable sections as llvm-objdump -dr prints them (no program structure needed). */
 function printSections(idx: ElfIndex, opts: Opts, only?: string): void {
-  for (const s of idx.elf.sections) {
-    if (!(s.flags & SHF_EXECINSTR) || s.data.length === 0 || (only !== undefined && s.name !== only)) continue;
+  const code = idx.elf.sections.filter((s) => s.flags & SHF_EXECINSTR && s.data.length > 0);
+  // --prog names a section, or a function whose section is shown.
+  const wanted = only === undefined ? undefined : (idx.func(only)?.section.name ?? only);
+  if (wanted !== undefined && !code.some((s) => s.name === wanted)) {
+    throw new CliError(`${idx.path}: no section or function named '${only}'; code sections: ${code.map((s) => s.name).join(', ')}`);
+  }
+  for (const s of code) {
+    if (wanted !== undefined && s.name !== wanted) continue;
     console.log(`\nDisassembly of section ${s.name}:\n`);
     const insns = [...idx.insns(s).values()];
     const out = formatObjdump(insns, {
