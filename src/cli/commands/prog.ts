@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { lineAt, progTag, type ObjectSpec, type ProgramSpec } from '../../ebpf/elf/index.ts';
-import { verify, type VerifyResult } from '../../ebpf/verifier/index.ts';
+import { programFromObject, verify, type VerifyResult } from '../../ebpf/verifier/index.ts';
 import { disasmInsn } from '../../ebpf/isa/disasm.ts';
 import { bytesToHex, encode } from '../../ebpf/isa/insn.ts';
 import { StandaloneHost } from '../../ebpf/runtime/host.ts';
@@ -116,7 +116,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n  $ chainlab prog load test/fixtures/xdp_proto_count.o\n  $ chainlab prog load bad.o --prog xdp_main\n  $ chainlab prog load --batch cases.tsv\n\n' +
-        'Exit status: 0 when accepted, 1 when the verifier refused it, 2 for malformed input or a feature chainlab does not support.',
+        'Exit status: 0 when accepted, 1 when the verifier refused it, 2 for malformed input or a feature chainlab does not\n' +
+        'support (named; no verdict). With several programs, 2 wins over 1.',
     )
     .action((obj: string | undefined, o: { prog?: string; type?: string; log?: boolean; batch?: string }) => {
       if (o.batch) {
@@ -127,17 +128,23 @@ export function register(program: Command): void {
       const spec = openObject(obj);
       const progs = o.prog ? [pickProgram(spec, o.prog)] : spec.programs;
       let refused = false;
+      let unsupported = false;
       for (const p of progs) {
         const r = verifyAs(spec, p, o.type, o.log);
         if (r.accepted) {
           if (o.log) process.stdout.write(r.log);
           console.log(`${p.name}: accepted, processed ${r.processed} insns`);
+        } else if (r.error?.rule === 'unsupported') {
+          // No verdict: chainlab cannot tell what the kernel would say (exit 2, the feature named).
+          unsupported = true;
+          console.log(`${p.name}: not supported by chainlab: ${r.error.message} (at insn ${r.error.pc})`);
         } else {
           refused = true;
           console.log(`${p.name}: refused by the verifier\n${r.log.trimEnd()}`);
         }
       }
-      if (refused) process.exitCode = 1;
+      if (unsupported) process.exitCode = 2;
+      else if (refused) process.exitCode = 1;
     });
 
   prog
@@ -227,12 +234,10 @@ function progType(t: string): string {
   return v;
 }
 
+/** The verifier on one program as libbpf would load it (see programFromObject), optionally as another type. */
 function verifyAs(spec: ObjectSpec, p: ProgramSpec, type: string | undefined, logAll?: boolean): VerifyResult {
   const prog = type ? { ...p, progType: progType(type), attachType: undefined } : p;
-  return verify(
-    { insns: prog.insns, progType: prog.progType, attachType: prog.attachType, name: prog.name, lineInfo: prog.lineInfo, maps: spec.maps, mapRefs: prog.mapRefs, funcInfo: spec.btf !== undefined, license: spec.license },
-    { logAll },
-  );
+  return verify(programFromObject(spec, prog), { logAll });
 }
 
 /** --batch: one verdict line per case, for fast bulk checks; a bad case is reported, not fatal. */
@@ -267,7 +272,8 @@ function loadBatch(file: string): void {
     }
     try {
       const r = verifyAs(spec, p, type?.trim() || undefined);
-      out(r.accepted ? 'accept' : 'reject', r.accepted ? `processed ${r.processed} insns` : (r.error?.message ?? 'refused'));
+      if (r.accepted) out('accept', `processed ${r.processed} insns`);
+      else out(r.error?.rule === 'unsupported' ? 'unsupported' : 'reject', `${r.error?.message ?? 'refused'} (insn ${r.error?.pc})`);
     } catch (e) {
       out('unsupported', (e as Error).message);
     }

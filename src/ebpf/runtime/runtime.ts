@@ -11,7 +11,7 @@ import type { Insn } from '../isa/insn.ts';
 import { BPF_PSEUDO_FUNC } from '../isa/opcodes.ts';
 import { type BpfMap, createMap, type MapDef, mapFromHandle } from '../maps/index.ts';
 import { checkStructure, StructureError } from '../verifier/structure.ts';
-import { verify, type VerifyResult } from '../verifier/index.ts';
+import { programFromObject, verify, type VerifyResult } from '../verifier/index.ts';
 import type { Engine, HelperFn, LoadedProgram, RunResult } from '../vm/engine.ts';
 import { fromBig } from '../vm/int64.ts';
 import { Interpreter } from '../vm/interpreter.ts';
@@ -47,12 +47,12 @@ export interface RuntimeOptions {
   tierUpAfter?: number;
 }
 
-/** The verifier on a program of an object, with the object's maps and line info. */
+/**
+ * The verifier on a program of an object as libbpf hands it to the kernel: maps (with their
+ * spin locks), line info and the BTF of its global functions.
+ */
 export function verifyProgram(spec: ObjectSpec, p: ProgramSpec, nCpus = 64): VerifyResult {
-  return verify(
-    { insns: p.insns, progType: p.progType, attachType: p.attachType, name: p.name, lineInfo: p.lineInfo, maps: spec.maps, mapRefs: p.mapRefs, funcInfo: spec.btf !== undefined, license: spec.license },
-    { nrCpus: nCpus },
-  );
+  return verify(programFromObject(spec, p), { nrCpus: nCpus });
 }
 
 /** Programs the interpreter runs with LD_ABS/LD_IND read the skb's linear data. */
