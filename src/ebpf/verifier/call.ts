@@ -10,7 +10,7 @@
 import type { Insn } from '../isa/insn.ts';
 import type { Env } from './env.ts';
 import { type ArgType, helperName, helperProto, type HelperProto, isMapInMap, MAP, mapFuncCompat } from './helpers.ts';
-import { applyRawWrite, BPF_MAX_VAR_SIZ, checkHelperMem, checkPtrOffReg, checkRegInit, type RawMode } from './mem.ts';
+import { applyRawWrite, BPF_MAX_VAR_SIZ, checkHelperMem, checkPtrAlignment, checkPtrOffReg, checkRegInit, type RawMode } from './mem.ts';
 import { regTypeStr } from './print.ts';
 import {
   boundsSync,
@@ -31,7 +31,6 @@ import { tnumIsConst } from './tnum.ts';
 
 const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
 
-const MAP_KEY_TYPES = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value'];
 const MEM_TYPES = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem', 'buf', 'trusted_ptr_'];
 const SOCK_TYPES = ['sock_common', 'sock', 'tcp_sock', 'xdp_sock'];
 const BTF_SOCK_TYPES = ['sock_common', 'sock', 'tcp_sock', 'xdp_sock', 'ptr_', 'trusted_ptr_'];
@@ -41,13 +40,13 @@ function compatible(a: ArgType): string[] {
   switch (a) {
     case 'map':
       return ['map_ptr'];
+    // Map keys and values have taken any readable memory (mem_types) since 6.x.
     case 'key':
     case 'value':
     case 'uninit_value':
     case 'value_or_null':
     case 'long':
     case 'int':
-      return MAP_KEY_TYPES;
     case 'mem':
     case 'mem_or_null':
     case 'wmem':
@@ -222,8 +221,10 @@ function checkFuncArg(env: Env, arg: number, proto: HelperProto, meta: CallMeta)
       break;
     case 'int':
     case 'long': {
+      // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED since 6.12: strictly aligned.
       const size = a === 'int' ? 4 : 8;
       checkHelperMem(env, regno, size, true, false, false);
+      checkPtrAlignment(env, r, 0, size, true);
       break;
     }
     case 'fixed_mem20':

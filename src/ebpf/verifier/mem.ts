@@ -41,14 +41,30 @@ function stackFrame(env: Env, reg: RegState): FuncState {
 
 /** check_generic_ptr_alignment() for stack accesses, the only ones strict on x86. */
 function checkStackAlign(env: Env, reg: RegState, off: number, size: number): void {
-  if (size === 1) return;
+  checkPtrAlignment(env, reg, off, size, true);
+}
+
+const ALIGN_DESC: Partial<Record<string, string>> = { flow_keys: 'flow keys ', map_key: 'key ', map_value: 'value ', ctx: 'context ', fp: 'stack ', sock: 'sock ', sock_common: 'sock_common ', tcp_sock: 'tcp_sock ', xdp_sock: 'xdp_sock ' };
+
+/**
+ * check_ptr_alignment(): x86 has efficient unaligned access, so only the stack is strict unless
+ * the caller asks (`strict`, e.g. MEM_ALIGNED helper arguments). Packets are checked as if
+ * NET_IP_ALIGN were 2, as the kernel does.
+ */
+export function checkPtrAlignment(env: Env, reg: RegState, off: number, size: number, strict: boolean): void {
+  if (size === 1 || !(strict || reg.type === 'fp')) return;
+  const varOff = isConst(reg) ? String(BigInt.asIntN(64, reg.var.value)) : tnumStr(reg.var);
+  if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
+    if (!tnumIsAligned(tnumAdd(reg.var, tnumConst(BigInt(2 + reg.off + off))), size)) env.fail('pkt_bounds', `misaligned packet access off 2+${varOff}+${reg.off}+${off} size ${size}`);
+    return;
+  }
   const t = tnumAdd(reg.var, tnumConst(BigInt(reg.off + off)));
-  if (!tnumIsAligned(t, size)) env.fail('stack_bounds', `misaligned stack access off ${isConst(reg) ? BigInt.asIntN(64, reg.var.value) : tnumStr(reg.var)}+${reg.off}+${off} size ${size}`);
+  if (!tnumIsAligned(t, size)) env.fail(reg.type === 'fp' ? 'stack_bounds' : 'invalid_mem', `misaligned ${ALIGN_DESC[reg.type] ?? ''}access off ${varOff}+${reg.off}+${off} size ${size}`);
 }
 
 /** check_stack_access_within_bounds(). */
-function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: number, kind: 'read' | 'write' | 'helper'): { min: number; max: number } {
-  const extra = kind === 'helper' ? ' indirect access to' : kind === 'read' ? ' read from' : ' write to';
+function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: number, kind: 'read' | 'write'): { min: number; max: number } {
+  const extra = kind === 'read' ? ' read from' : ' write to';
   let min: number;
   let max: number;
   if (isConst(reg)) {
@@ -444,7 +460,8 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
 function checkStackRange(env: Env, regno: number, reg: RegState, off: number, size: number, zeroOk: boolean, write: boolean, raw: boolean): RawMode | undefined {
   if (size === 0 && !zeroOk) env.fail('helper_arg', 'invalid zero-sized read');
   const f = stackFrame(env, reg);
-  const { min } = stackBounds(env, regno, reg, off, size, 'helper');
+  // Since 6.13 helper accesses are BPF_READ or BPF_WRITE (MEM_WRITE, uninit memory), no longer "indirect access".
+  const { min } = stackBounds(env, regno, reg, off, size, write || raw ? 'write' : 'read');
   let lo: number;
   let hi: number;
   if (isConst(reg)) {
@@ -459,8 +476,9 @@ function checkStackRange(env: Env, regno: number, reg: RegState, off: number, si
   for (let i = lo; i < hi + size; i++) {
     const slot = -i - 1;
     const spi = slot >> 3;
-    env.scratchSlots.add(spi);
+    // Reads leave the slot unscratched: the kernel's log shows no stack after a lookup.
     if (!write) continue;
+    env.scratchSlots.add(spi);
     // A helper that writes may leave anything behind.
     if (f.stype[slot] === STACK_SPILL) {
       const sp = f.spills[spi];

@@ -1,5 +1,5 @@
 /** Helper calls: availability per program type, argument types, map compatibility. */
-import { Add, Call, Exit, JEq, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R6, R10, StoreImm, program, And } from '../../../src/ebpf/isa/dsl.ts';
+import { Add, Call, Exit, JEq, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R6, R7, R10, StoreImm, program, And } from '../../../src/ebpf/isa/dsl.ts';
 import type { AsmCase } from '../corpus.ts';
 import { CGSKB, H, LWTIN, M, out, pktChecked, rnd, SKMSG, SKSKB, SOCK, TC, XDP } from '../lib.ts';
 
@@ -136,6 +136,26 @@ pair('msg_redirect_map_sockmap', SKMSG, M.sockmap('m'), [LoadMapFd(R2, 'm'), Mov
 pair('sk_redirect_hash_sockhash', SKSKB, M.sockhash('m'), [StoreImm(R10, -4, 0, 'W'), LoadMapFd(R2, 'm'), Mov.reg(R3, R10), Add.imm(R3, -4), Mov.imm(R4, 0), Call(H.sk_redirect_hash), Exit()]);
 pair('sk_redirect_hash_sockmap', SKSKB, M.sockmap('m'), [StoreImm(R10, -4, 0, 'W'), LoadMapFd(R2, 'm'), Mov.reg(R3, R10), Add.imm(R3, -4), Mov.imm(R4, 0), Call(H.sk_redirect_hash), Exit()]);
 pair('lpm_lookup', XDP, M.lpm('m'), [StoreImm(R10, -8, 32, 'DW'), LoadMapFd(R1, 'm'), Mov.reg(R2, R10), Add.imm(R2, -8), Call(H.map_lookup_elem), Mov.imm(R0, 0), Exit()]);
+
+// bpf_check_mtu's mtu_len: ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED since 6.12 (was ARG_PTR_TO_INT).
+const checkMtu: import('../../../src/ebpf/isa/dsl.ts').ProgramItem[] = [Mov.imm(R2, 0), Mov.imm(R4, 0), Mov.imm(R5, 0), Call(163)];
+const MTU_RB = [M.ringbuf('rb')];
+add({ name: 'check_mtu_len_on_stack', rule: 'helper_arg', progType: TC, prog: program(Mov.reg(R3, R10), Add.imm(R3, -8), ...checkMtu, Mov.imm(R0, 0), Exit()), expect: 'accept' });
+add({ name: 'check_mtu_len_misaligned_stack', rule: 'helper_arg', progType: TC, prog: program(Mov.reg(R3, R10), Add.imm(R3, -6), ...checkMtu, Mov.imm(R0, 0), Exit()), expect: 'reject' });
+add({ name: 'check_mtu_len_in_map_value', rule: 'helper_arg', progType: TC, maps: [M.array('arr', 16)], prog: program(Mov.reg(R6, R1), ...lookupAt('arr'), Mov.reg(R3, R0), Add.imm(R3, 4), Mov.reg(R1, R6), ...checkMtu, ...out()), expect: 'accept' });
+add({ name: 'check_mtu_len_misaligned_map_value', rule: 'helper_arg', progType: TC, maps: [M.array('arr', 16)], prog: program(Mov.reg(R6, R1), ...lookupAt('arr'), Mov.reg(R3, R0), Add.imm(R3, 2), Mov.reg(R1, R6), ...checkMtu, ...out()), expect: 'reject' });
+add({ name: 'check_mtu_len_past_map_value', rule: 'helper_arg', progType: TC, maps: [M.array('arr', 16)], prog: program(Mov.reg(R6, R1), ...lookupAt('arr'), Mov.reg(R3, R0), Add.imm(R3, 16), Mov.reg(R1, R6), ...checkMtu, ...out()), expect: 'reject' });
+add({ name: 'check_mtu_len_in_rdonly_map', rule: 'helper_arg', progType: TC, maps: [M.rdonly('ro', 16)], prog: program(Mov.reg(R6, R1), ...lookupAt('ro'), Mov.reg(R3, R0), Mov.reg(R1, R6), ...checkMtu, ...out()), expect: 'reject' });
+add({
+  name: 'check_mtu_len_in_ringbuf_record',
+  rule: 'helper_arg',
+  progType: TC,
+  maps: MTU_RB,
+  prog: program(Mov.reg(R6, R1), LoadMapFd(R1, 'rb'), Mov.imm(R2, 8), Mov.imm(R3, 0), Call(H.ringbuf_reserve), JEq.imm(R0, 0, 'out'), Mov.reg(R7, R0), Mov.reg(R3, R0), Mov.reg(R1, R6), ...checkMtu, Mov.reg(R1, R7), Mov.imm(R2, 0), Call(H.ringbuf_discard), ...out()),
+  expect: 'accept',
+});
+add({ name: 'check_mtu_len_scalar', rule: 'helper_arg', progType: TC, prog: program(Mov.imm(R3, 0), ...checkMtu, Mov.imm(R0, 0), Exit()), expect: 'reject' });
+add({ name: 'check_mtu_len_in_packet', rule: 'helper_arg', progType: TC, prog: program(Mov.reg(R6, R1), ...pktChecked(TC, 8), Mov.reg(R3, R2), Mov.reg(R1, R6), ...checkMtu, ...out()), expect: 'reject' });
 
 export { cases };
 import { LSh as LSh_ } from '../../../src/ebpf/isa/dsl.ts';

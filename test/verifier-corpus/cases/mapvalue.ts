@@ -34,6 +34,7 @@ import {
   JLE,
   Atomic,
 } from '../../../src/ebpf/isa/dsl.ts';
+import type { ProgramItem } from '../../../src/ebpf/isa/dsl.ts';
 import type { AsmCase } from '../corpus.ts';
 import { H, lookup, M, out, rnd, TC, XDP, SOCK } from '../lib.ts';
 
@@ -318,6 +319,22 @@ add({
 add({ name: 'jle_var_ok', rule: 'map_bounds', progType: XDP, maps: A, prog: program(...lookup('arr', 0, 'out'), Mov.reg(R6, R0), ...rnd, JLE.imm(R0, 8, 'ok'), Mov.imm(R0, 0), Exit(), Label('ok'), Add.reg(R6, R0), LoadMem(R0, R6, 0, 'DW'), Exit(), ...out()), expect: 'accept' });
 add({ name: 'ptr_minus_var', rule: 'map_bounds', progType: XDP, maps: A, prog: program(...lookup('arr', 0, 'out'), Mov.reg(R6, R0), Add.imm(R6, 8), ...rnd, And.imm(R0, 7), Sub.reg(R6, R0), LoadMem(R0, R6, 0, 'B'), Exit(), ...out()) });
 add({ name: 'stack_and_map_value_cmp', rule: 'map_bounds', progType: XDP, maps: A, prog: program(...lookup('arr', 0, 'out'), LoadMem(R1, R0, 0, 'B'), JGT.imm(R1, 8, 'out'), Add.reg(R0, R1), LoadMem(R0, R0, 0, 'DW'), Exit(), ...out()), expect: 'accept' });
+
+// Since 6.x map keys and values may be any readable memory (mem_types), a ringbuf record included.
+const RBH = [M.ringbuf('rb'), M.hash('hash', 4, 16, 8)];
+const rbReserve = (size: number): ProgramItem[] => [LoadMapFd(R1, 'rb'), Mov.imm(R2, size), Mov.imm(R3, 0), Call(H.ringbuf_reserve), JEq.imm(R0, 0, 'out'), Mov.reg(R6, R0)];
+const rbSubmit: ProgramItem[] = [Mov.reg(R1, R6), Mov.imm(R2, 0), Call(H.ringbuf_submit), Mov.imm(R0, 0), Exit()];
+add({ name: 'key_in_ringbuf_record', rule: 'helper_arg', progType: XDP, maps: RBH, prog: program(...rbReserve(8), StoreImm(R6, 0, 0, 'DW'), Mov.reg(R2, R6), LoadMapFd(R1, 'hash'), Call(H.map_lookup_elem), ...rbSubmit, ...out()), expect: 'accept' });
+add({ name: 'key_in_short_ringbuf_record', rule: 'helper_arg', progType: XDP, maps: RBH, prog: program(...rbReserve(2), StoreImm(R6, 0, 0, 'H'), Mov.reg(R2, R6), LoadMapFd(R1, 'hash'), Call(H.map_lookup_elem), ...rbSubmit, ...out()), expect: 'reject' });
+add({
+  name: 'value_in_ringbuf_record',
+  rule: 'helper_arg',
+  progType: XDP,
+  maps: RBH,
+  prog: program(...rbReserve(16), StoreImm(R6, 0, 0, 'DW'), StoreImm(R6, 8, 0, 'DW'), StoreImm(R10, -4, 0, 'W'), Mov.reg(R2, R10), Add.imm(R2, -4), Mov.reg(R3, R6), Mov.imm(R4, 0), LoadMapFd(R1, 'hash'), Call(H.map_update_elem), ...rbSubmit, ...out()),
+  expect: 'accept',
+});
+add({ name: 'key_ringbuf_record_unchecked', rule: 'helper_arg', progType: XDP, maps: RBH, prog: program(LoadMapFd(R1, 'rb'), Mov.imm(R2, 8), Mov.imm(R3, 0), Call(H.ringbuf_reserve), Mov.reg(R6, R0), Mov.reg(R2, R6), LoadMapFd(R1, 'hash'), Call(H.map_lookup_elem), ...out()), expect: 'reject' });
 
 export { cases };
 import { JEq32 as JEq32_ } from '../../../src/ebpf/isa/dsl.ts';
