@@ -147,8 +147,12 @@ export class Env {
       else break;
     }
     if (!best || best.pc === this.prevLine) return undefined;
+    // Records of the same file and line differ only in their column, which the log does not show.
+    const prev = this.lines.find((l) => l.pc === this.prevLine);
     this.prevLine = best.pc;
-    const where = best.file !== undefined ? ` @ ${best.file}:${best.line ?? 0}` : '';
+    if (prev && prev.file === best.file && prev.line === best.line && prev.text === best.text) return undefined;
+    // kbasename(): the log names the file without its directory.
+    const where = best.file !== undefined ? ` @ ${best.file.slice(best.file.lastIndexOf('/') + 1)}:${best.line ?? 0}` : '';
     return `; ${best.text.trim()}${where}`;
   }
 }

@@ -5,14 +5,16 @@
  */
 import { imm64, type Insn } from '../isa/insn.ts';
 import { ALU_SYMBOL, JMP_SYMBOL } from '../isa/disasm.ts';
-import { BPF_CMPXCHG, BPF_FETCH, BPF_K, BPF_TO_BE, BPF_XCHG } from '../isa/opcodes.ts';
+import { BPF_CMPXCHG, BPF_FETCH, BPF_K, BPF_PSEUDO_FUNC, BPF_TO_BE, BPF_XCHG } from '../isa/opcodes.ts';
 import { helperName } from './helpers.ts';
 import { type RegState, S32_MAX, S32_MIN, S64_MAX, S64_MIN, u32 } from './reg.ts';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type FuncState, type VState } from './state.ts';
 import { tnumIsConst, tnumIsUnknown, tnumStr, U32_MAX, U64_MAX } from './tnum.ts';
 
-const snum = (v: bigint): string => (v >= -512n && v <= 512n ? v.toString() : '0x' + BigInt.asUintN(64, v).toString(16));
-const unum = (v: bigint): string => (v <= 512n ? v.toString() : '0x' + v.toString(16));
+/** is_snum_decimal() / is_unum_decimal(): S16 and U16 values print in decimal, others in hex. */
+const snumDecimal = (v: bigint): boolean => v >= -32768n && v <= 32767n;
+const snum = (v: bigint): string => (snumDecimal(v) ? v.toString() : '0x' + BigInt.asUintN(64, v).toString(16));
+const unum = (v: bigint): string => (v <= 65535n ? v.toString() : '0x' + v.toString(16));
 
 /** reg_type_str(): base name with the flag prefixes and the _or_null suffix. */
 export function regTypeStr(r: Pick<RegState, 'type' | 'maybeNull' | 'rdonly' | 'alloc'>): string {
@@ -27,8 +29,8 @@ function scalarRanges(r: RegState, parts: string[]): void {
     { name: 'smax', val: r.smax, omit: r.smax === S64_MAX, signed: true },
     { name: 'umin', val: r.umin, omit: r.umin === 0n, signed: false },
     { name: 'umax', val: r.umax, omit: r.umax === U64_MAX, signed: false },
-    { name: 'smin32', val: r.s32min >= -512n && r.s32min <= 512n ? r.s32min : u32(r.s32min), omit: r.s32min === S32_MIN, signed: true },
-    { name: 'smax32', val: r.s32max >= -512n && r.s32max <= 512n ? r.s32max : u32(r.s32max), omit: r.s32max === S32_MAX, signed: true },
+    { name: 'smin32', val: snumDecimal(r.s32min) ? r.s32min : u32(r.s32min), omit: r.s32min === S32_MIN, signed: true },
+    { name: 'smax32', val: snumDecimal(r.s32max) ? r.s32max : u32(r.s32max), omit: r.s32max === S32_MAX, signed: true },
     { name: 'umin32', val: r.u32min, omit: r.u32min === 0n, signed: false },
     { name: 'umax32', val: r.u32max, omit: r.u32max === U32_MAX, signed: false },
   ];
@@ -190,7 +192,8 @@ export function kernelInsnText(i: Insn, subprogName?: (pc: number) => string | u
       break;
     }
     case 'lddw':
-      t = i.src === 0 ? `r${i.dst} = 0x${imm64(i).toString(16)}` : `r${i.dst} = map[id:${i.imm}]`;
+      // A callback (BPF_PSEUDO_FUNC) shows its relative offset as the kernel does; maps have no address here.
+      t = i.src === 0 || i.src === BPF_PSEUDO_FUNC ? `r${i.dst} = 0x${imm64(i).toString(16)}` : `r${i.dst} = map[id:${i.imm}]`;
       break;
     case 'ldabs':
       t = `r0 = *(${SIZE_NAME[o.width]} *)skb[${i.imm}]`;

@@ -303,7 +303,7 @@ class Walker {
     if (this.withLog) {
       env.log.length = p.logLen;
       env.log[p.logLen - 1] = `${p.logLine} ${p.pc}:${stateStr(p.st)}`;
-      env.prevLine = -1;
+      // prev_linfo survives the pop: a line already shown is not shown again.
     }
     return true;
   }

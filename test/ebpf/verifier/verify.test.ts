@@ -3,7 +3,7 @@
  * kernel's style (the expected texts are Linux 6.18's own logs for the same programs).
  */
 import { describe, expect, it } from 'vitest';
-import { Add, Call, Exit, JEq, JGT, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R10, StoreImm, program, CallLocal, Ja, ins } from '../../../src/ebpf/isa/dsl.ts';
+import { Add, And, Call, Exit, JEq, JGT, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R6, R10, StoreImm, program, CallLocal, Ja, ins } from '../../../src/ebpf/isa/dsl.ts';
 import { verify, type VerifierMapDef } from '../../../src/ebpf/verifier/index.ts';
 
 const xdpPkt = (n: number, readOff: number) =>
@@ -46,6 +46,38 @@ describe('verify', () => {
     const r = verify({ insns: p, progType: 'xdp', lineInfo: [{ pc: 0, text: '\tvoid *data = (void *)(long)ctx->data;', file: 'xdp.c', line: 41 }, { pc: 1, text: 'return *(char *)data;', file: 'xdp.c', line: 42 }] });
     expect(r.log).toContain('; void *data = (void *)(long)ctx->data; @ xdp.c:41\n0: (61) r2 = *(u32 *)(r1 +0)');
     expect(r.log).toContain('; return *(char *)data; @ xdp.c:42\n1: (71) r0 = *(u8 *)(r2 +0)');
+  });
+
+  it('logs as Linux 6.18 does: decimal up to S16/U16, no stack after a helper reads it, one line per source line, base names', () => {
+    // The kernel's log of the same program (its map unnamed, at a kernel address): only the map differs.
+    const p = program(Call(7), And.imm(R0, 0x3fc), Mov.reg(R6, R0), StoreImm(R10, -4, 0, 'W'), Mov.reg(R2, R10), Add.imm(R2, -4), LoadMapFd(R1, 'h'), Call(1), JEq.imm(R0, 0, 2), Add.reg(R0, R6), LoadMem(R0, R0, 0, 'B'), Exit());
+    const lineInfo = [
+      { pc: 0, text: 'u32 i = rnd() & 1020;', file: './src/x.c', line: 7 },
+      { pc: 1, text: 'u32 i = rnd() & 1020;', file: './src/x.c', line: 7 },
+      { pc: 3, text: 'v = lookup(&h, &k);', file: './src/x.c', line: 8 },
+    ];
+    const r = verify({ insns: p, progType: 'xdp', maps: [hash], mapRefs: p.references, lineInfo });
+    const range = 'smin=smin32=0,smax=umax=smax32=umax32=1020,var_off=(0x0; 0x3fc)';
+    expect(r.log.split('\n')).toEqual([
+      '0: R1=ctx() R10=fp0',
+      '; u32 i = rnd() & 1020; @ x.c:7',
+      '0: (85) call bpf_get_prandom_u32#7    ; R0=scalar()',
+      `1: (57) r0 &= 1020                    ; R0=scalar(${range})`,
+      `2: (bf) r6 = r0                       ; R0=scalar(id=1,${range}) R6=scalar(id=1,${range})`,
+      '; v = lookup(&h, &k); @ x.c:8',
+      '3: (62) *(u32 *)(r10 -4) = 0          ; R10=fp0 fp-8=0000????',
+      '4: (bf) r2 = r10                      ; R2=fp0 R10=fp0',
+      '5: (07) r2 += -4                      ; R2=fp-4',
+      '6: (18) r1 = map[id:0]                ; R1=map_ptr(map=h,ks=4,vs=8)',
+      '8: (85) call bpf_map_lookup_elem#1    ; R0=map_value_or_null(id=2,map=h,ks=4,vs=8)',
+      '9: (15) if r0 == 0x0 goto pc+2        ; R0=map_value(map=h,ks=4,vs=8)',
+      `10: (0f) r0 += r6                     ; R0=map_value(map=h,ks=4,vs=8,${range}) R6=scalar(id=1,${range})`,
+      '11: (71) r0 = *(u8 *)(r0 +0)',
+      'invalid access to map value, value_size=8 off=1020 size=1',
+      'R0 max value is outside of the allowed memory range',
+      'processed 11 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
+      '',
+    ]);
   });
 
   it('names the rule of each refusal', () => {
