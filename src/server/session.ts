@@ -30,6 +30,8 @@ import type { Registry } from 'prom-client';
 const STATS_HISTORY = 600;
 /** How long a REST call waits for its event while the clock plays. */
 const APPLY_WAIT_MS = 2000;
+/** Changes (map edits, injected packets, rates) waiting for the next event, at most: a paused clock queues nothing without bound. */
+export const MAX_PENDING_CHANGES = 1000;
 
 export interface SessionOptions {
   seed?: number;
@@ -67,6 +69,7 @@ export class Session {
   private readonly capture: FrameCapture | undefined;
   private hops = 0;
   private injectTickets = 0;
+  private pendingChanges = 0;
 
   constructor(
     readonly scenario: Scenario,
@@ -168,8 +171,11 @@ export class Session {
    * its result; while paused (or if it takes long) `applied: false` — it runs at the next step.
    */
   async atNextEvent<T>(fn: () => T): Promise<{ applied: true; value: T } | { applied: false }> {
+    if (this.pendingChanges >= MAX_PENDING_CHANGES) throw new ApiError(429, `${this.pendingChanges} changes are waiting for the next event: step or play first`);
+    this.pendingChanges++;
     const done = new Promise<T>((resolve, reject) => {
       this.built.sim.scheduleNow(() => {
+        this.pendingChanges--;
         try {
           resolve(fn());
         } catch (e) {
