@@ -106,6 +106,7 @@ describe('chainlab test', () => {
     writeFileSync(bad, readFileSync(mini, 'utf8').replace('value: 500', 'value: 499').replace('../../fixtures/', join(ROOT, 'test', 'fixtures') + '/'));
     const r = cli(['test', bad]);
     expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL \S*bad\.yaml {2}\(4 of 5 expectations\)$/m);
     expect(r.stdout).toMatch(/FAIL counter fw\/eth0\/xdp\/XDP_DROP == 499\n\s+got 500 {2}\(.*bad\.yaml:\d+:\d+\)/);
     expect(r.stdout.trim().split('\n').pop()).toBe('4 passed, 1 failed');
   });
@@ -118,7 +119,7 @@ describe('chainlab test', () => {
     const junit = join(tmp, 'fail.xml');
     const r = cli(['test', bad, broken, '--junit', junit]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/ERROR .*broken-junit\.yaml:6:\d+: .*\n {8}.*broken-junit\.yaml:6:\d+: /);
+    expect(r.stdout).toMatch(/^ERROR \S*broken-junit\.yaml\n {2}ERROR .*broken-junit\.yaml:6:\d+: .*\n {8}.*broken-junit\.yaml:6:\d+: /m);
     expect(r.stdout.trim().split('\n').pop()).toBe('4 passed, 2 failed');
     const x = readFileSync(junit, 'utf8');
     expect(x).toContain('<testsuites tests="6" failures="1" errors="1">');
@@ -268,6 +269,7 @@ describe('bundled scenarios', () => {
   it('every scenario in scenarios/ passes its expectations (chainlab test scenarios/)', () => {
     const r = cli(['test', join(ROOT, 'scenarios')]);
     expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => /^(PASS|FAIL|ERROR) /.test(l)).map((l) => l.split(' ')[0])).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
     const last = r.stdout.trim().split('\n').pop() ?? '';
     expect(last).toMatch(/^\d+ passed, 0 failed$/);
     expect(Number(last.split(' ')[0])).toBeGreaterThanOrEqual(50);

@@ -255,7 +255,8 @@ export function register(program: Command): void {
           const { results } = await runOne(f, { seed, check: true });
           const rs = results ?? [];
           suites.push({ file: f, results: rs, timeMs: performance.now() - t0 });
-          console.log(`${f}`);
+          const ok = rs.filter((r) => r.passed).length;
+          console.log(`${ok === rs.length ? 'PASS' : 'FAIL'} ${f}  (${ok} of ${rs.length} expectations)`);
           if (rs.length === 0) console.log('  (no expectations)');
           for (const r of rs) {
             console.log(`  ${r.passed ? 'ok  ' : 'FAIL'} ${r.title}${r.passed ? '' : `\n         got ${r.actual}  (${r.where})`}`);
@@ -267,7 +268,7 @@ export function register(program: Command): void {
           failed++;
           errors++;
           suites.push({ file: f, results: [], error: e.message, timeMs: performance.now() - t0 });
-          console.log(`${f}\n  ERROR ${e.message.replace(/\n/g, '\n        ')}`);
+          console.log(`ERROR ${f}\n  ERROR ${e.message.replace(/\n/g, '\n        ')}`);
         }
       }
       if (o.junit) {
