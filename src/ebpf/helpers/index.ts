@@ -17,6 +17,7 @@
 import type { Insn } from '../isa/insn.ts';
 import type { HelperFn, HelperTable } from '../vm/engine.ts';
 import { CHECKSUM_HELPERS } from './checksum.ts';
+import { ECN_HELPERS } from './ecn.ts';
 import { EVENT_HELPERS } from './events.ts';
 import { FIB_HELPERS } from './fib.ts';
 import { HASH_HELPERS } from './hash.ts';
@@ -30,6 +31,7 @@ import { GPL_ONLY_HELPERS, HELPERS_BY_PROG_TYPE } from './prog-types.ts';
 import { REDIRECT_HELPERS } from './redirect.ts';
 import { SKB_HELPERS } from './skb.ts';
 import { SOCK_HELPERS } from './sock.ts';
+import { STRING_HELPERS } from './strings.ts';
 import { TAIL_CALL_HELPERS } from './tail-call.ts';
 import { TIME_HELPERS } from './time.ts';
 import { XDP_HELPERS } from './xdp.ts';
@@ -62,6 +64,8 @@ const FAMILIES: readonly ReadonlyMap<number, HelperFn>[] = [
   LOOP_HELPERS,
   LOCK_HELPERS,
   PROBE_HELPERS,
+  STRING_HELPERS,
+  ECN_HELPERS,
 ];
 
 /** Every kernel helper chainlab implements, by id. A fresh map each call: callers may add their own. */

@@ -149,6 +149,16 @@ const EXPECTED: Record<string, Expect> = {
     ],
     maps: [['fields', 'BPF_MAP_TYPE_ARRAY', 4, 8, 64]],
   },
+  helpers_misc: {
+    license: 'GPL',
+    programs: [['tc_helpers_misc', 'tc', CLS]],
+    maps: [
+      ['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 48],
+      ['.rodata', 'BPF_MAP_TYPE_ARRAY', 4, 6, 1],
+      // The strings the stack buffers are initialised from.
+      ['.rodata.str1.1', 'BPF_MAP_TYPE_ARRAY', 4, 114, 1],
+    ],
+  },
   map_in_map: {
     license: 'GPL',
     programs: [['xdp_parity', 'xdp', XDP, 'BPF_XDP']],

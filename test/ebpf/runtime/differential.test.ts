@@ -78,6 +78,7 @@ const CASES: Case[] = [
   { obj: 'skb_fields', prog: 'tc_skb_fields' },
   { obj: 'skb_fields', prog: 'socket_skb_fields' },
   { obj: 'skb_fields', prog: 'cgroup_skb_fields' },
+  { obj: 'helpers_misc', prog: 'tc_helpers_misc' },
   { obj: 'map_kinds', prog: 'xdp_map_kinds' },
   { obj: 'map_kinds', prog: 'tc_map_kinds' },
   // The redirects (DEVMAP, DEVMAP_HASH, CPUMAP, ifindex): a test run returns the verdict; ifindex 1 is lo.
@@ -183,7 +184,7 @@ describe.skipIf(!avail.ok)('random packets agree with the kernel (fast-check, se
     for (const [at, v] of edits) b[14 + (at % Math.max(1, b.length - 14))] = v;
     return { name: `fc-${i}-${base[from].name}`, bytes: b };
   });
-  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds', 'skb_fields'].includes(c.obj));
+  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds', 'skb_fields', 'helpers_misc'].includes(c.obj));
   it.each(targets.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
     const mismatches = await compareWithKernel(c, packets);
     expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);
