@@ -27,6 +27,16 @@ describe('runtime loading', () => {
     expect(rt.bpffs.get('/sys/fs/bpf/blocked_ports')?.obj).toBe(a.map('blocked_ports'));
   });
 
+  it('refuses to reuse a pinned map whose definition differs, as libbpf does', () => {
+    const rt = new Runtime();
+    rt.load(loadObjectFile(join(FIX, 'maps_user.o')));
+    const spec = loadObjectFile(join(FIX, 'maps_user.o'));
+    const other = { ...spec, maps: spec.maps.map((m) => (m.name === 'blocked_ports' ? { ...m, maxEntries: m.maxEntries * 2 } : m)) };
+    expect(() => rt.load(other)).toThrow(/create map 'blocked_ports': pinned map at \/sys\/fs\/bpf\/blocked_ports does not match the definition/);
+    // Another runtime (another simulation) has its own bpffs.
+    expect(() => new Runtime().load(other)).not.toThrow();
+  });
+
   it('refuses a helper chainlab does not implement, naming it and its id', () => {
     const rt = new Runtime();
     // bpf_skb_get_tunnel_key (20): no tunnel devices are modelled.
