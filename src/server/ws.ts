@@ -11,6 +11,9 @@ import { topologyRecord } from './topology.ts';
 
 export function attachWebSocket(server: Server, s: Session): WebSocketServer {
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 4096 });
+  // ws re-emits the HTTP server's errors (a failed listen: EADDRINUSE, EADDRNOTAVAIL); startServer
+  // reports those itself, and an unheard 'error' event would end the process with a stack trace.
+  wss.on('error', () => undefined);
   wss.on('connection', (ws: WebSocket) => {
     const hello: ServerMessage = {
       type: 'hello',

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,8 +59,18 @@ describe('chainlab serve', () => {
     }
   });
 
+  it('--host ::1 serves on IPv6 loopback, without the warning for other addresses', async () => {
+    const s = serve([VIEWER_SCENARIO, '--port', '0', '--paused', '--host', '::1']);
+    const url = await until(() => /serving viewer-chain at (http:\/\/\[::1\]:\d+\/)/.exec(s.out())?.[1], `the URL (got: ${s.out()} ${s.err()})`, 30_000);
+    expect(await (await fetch(new URL('/api/scenario', url))).json()).toMatchObject({ name: 'viewer-chain' });
+    expect(s.err()).toBe('');
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
   it.each([
     [['no-such.yaml'], /no-such\.yaml.*cannot read the scenario: no such file/],
+    [[VIEWER_SCENARIO, '--host', '192.0.2.1'], /--host 192\.0\.2\.1: not an address of this machine/],
     [[VIEWER_SCENARIO, '--port', '99999'], /--port must be an integer from 0 to 65535/],
     [[VIEWER_SCENARIO, '--speed', 'fast'], /--speed: expected a duration/],
   ])('refuses %j with one message (exit 2)', async (args, msg) => {
@@ -67,6 +78,19 @@ describe('chainlab serve', () => {
     expect(await s.exit).toBe(2);
     expect(s.err()).toMatch(msg);
     expect(s.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a port in use is one message (exit 2), not a stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const s = serve([VIEWER_SCENARIO, '--port', String(port)]);
+      expect(await s.exit).toBe(2);
+      expect(s.err()).toBe(`chainlab: port ${port} on 127.0.0.1 is in use: pick another with --port (0 for any free one)\n`);
+    } finally {
+      busy.close();
+    }
   });
 
   it('names the metrics config when it asks for a map the scenario lacks', async () => {
