@@ -134,7 +134,8 @@ describe('chainlab map', () => {
     const bytes = (h: string): string[] => h.match(/../g)!.map((b) => '0x' + b);
     expect(JSON.parse(look.stdout)).toEqual({ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000') });
     expect(JSON.parse(cli(['map', 'dump', obj, 'dnat_table', '--state', state, '--json']).stdout)).toEqual([{ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000') }]);
-    expect(cli(['map', 'dump', obj, 'dnat_table', '--state', state]).stdout).toContain('Found 1 element');
+    // bpftool's plain lines (print_entry_plain) and count.
+    expect(cli(['map', 'dump', obj, 'dnat_table', '--state', state]).stdout).toBe('key: 0a 00 00 50 00 35 11 00  value: 0a 00 00 02 14 e9 00 00\nFound 1 element\n');
     expect(cli(['map', 'delete', obj, 'dnat_table', 'key', 'hex', '0a00005000351100', '--state', state]).code).toBe(0);
     const gone = cli(['map', 'lookup', obj, 'dnat_table', 'key', 'hex', '0a00005000351100', '--state', state]);
     expect(gone.code).toBe(1);
@@ -150,11 +151,13 @@ describe('chainlab map', () => {
     expect(cli(['map', 'lookup', obj, 'dnat_table', 'key', '256', '0', '0', '0', '0', '0', '0', '0']).stderr).toContain('256 is more than a byte');
   });
 
-  it('gives per-CPU values in bpftool\'s JSON shape', () => {
+  it('gives per-CPU values in bpftool\'s JSON and plain shapes', () => {
     const r = cli(['map', 'lookup', join(FIX, 'xdp_proto_count.o'), 'proto_count', 'key', '2', '0', '0', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const zero = Array(8).fill('0x00');
     expect(JSON.parse(r.stdout)).toEqual({ key: ['0x02', '0x00', '0x00', '0x00'], values: [{ cpu: 0, value: zero }] });
+    const plain = cli(['map', 'lookup', join(FIX, 'xdp_proto_count.o'), 'proto_count', 'key', '2', '0', '0', '0']);
+    expect(plain.stdout).toBe('key:\n02 00 00 00\nvalue (CPU 00): 00 00 00 00 00 00 00 00\n');
   });
 
   it('shows global data and statically initialised slots', () => {

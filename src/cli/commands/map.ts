@@ -115,12 +115,10 @@ export function register(program: Command): void {
       }
       for (const [n, entries] of Object.entries(sel)) {
         const m = pick(loaded, n);
-        console.log(`${m.id}: ${m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase()}  name ${n}  key ${m.def.keySize}B  value ${m.def.valueSize}B  max_entries ${m.def.maxEntries}`);
-        for (const e of entries) {
-          if ('value' in e) console.log(`  key: ${spaced(e.key)}  value: ${spaced(e.value)}`);
-          else e.values.forEach((v, cpu) => console.log(`  key: ${spaced(e.key)}  cpu ${cpu}: ${spaced(v)}`));
-        }
-        console.log(`  Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
+        // Every map: a `map show`-like line before each; one map: bpftool's lines alone.
+        if (!name) console.log(`${m.id}: ${m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase()}  name ${n}  key ${m.def.keySize}B  value ${m.def.valueSize}B  max_entries ${m.def.maxEntries}`);
+        for (const e of entries) console.log(entryPlain(m, e));
+        console.log(`Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
       }
     },
   );
@@ -135,7 +133,7 @@ export function register(program: Command): void {
       if (r.err !== 0 || r.data === undefined) throw new CliError(`lookup failed: ${strerror(r.err)} (${errnoName(r.err)})`, 1);
       const vals = Array.isArray(r.data) ? r.data.map(bytesToHex) : [bytesToHex(r.data)];
       if (opts.json) console.log(JSON.stringify(bpftoolEntry(Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] })));
-      else vals.forEach((v, i) => console.log(`key: ${spaced(bytesToHex(key))}  ${vals.length > 1 ? `cpu ${i}: ` : 'value: '}${spaced(v)}`));
+      else console.log(entryPlain(m, Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] }));
     },
   );
 
@@ -174,3 +172,16 @@ export function register(program: Command): void {
 }
 
 const spaced = (hex: string): string => hex.replace(/(..)(?=.)/g, '$1 ');
+
+/** bpftool's print_entry_plain() (its output for a map without BTF), line breaks and all. */
+function entryPlain(m: BpfMap, e: MapDumpEntry): string {
+  const { keySize, valueSize } = m.def;
+  if ('value' in e) {
+    const breakNames = keySize > 16 || valueSize > 16;
+    const singleLine = keySize + valueSize <= 24 && !breakNames;
+    return `key:${breakNames ? '\n' : ' '}${spaced(e.key)}${singleLine ? '  ' : '\n'}value:${breakNames ? '\n' : ' '}${spaced(e.value)}`;
+  }
+  const lines = [`key:`, spaced(e.key)];
+  e.values.forEach((v, cpu) => lines.push(`value (CPU ${String(cpu).padStart(2, '0')}):${valueSize > 16 ? '\n' : ' '}${spaced(v)}`));
+  return lines.join('\n');
+}
