@@ -12,6 +12,8 @@ import type { Simulator } from '../sim/index.ts';
 const CHUNK = 2000;
 /** A single hop-step gives up after this many events without a hop. */
 const MAX_EVENTS_PER_HOP_STEP = 100_000;
+/** Stats boundaries in a stretch without events beyond this many become one longer sample. */
+const IDLE_SAMPLES = 10;
 
 export interface ControllerOptions {
   /** Simulated ns per wall second (default 1 ms per second). */
@@ -42,6 +44,7 @@ export class Controller {
   private speedNs: number;
   private intervalNs: number;
   private nextStatsAt: number;
+  private lastStatsAt: number;
   private pauseAt: number | undefined;
   private readonly fixedInterval: number | undefined;
   private readonly wallMs: () => number;
@@ -54,6 +57,7 @@ export class Controller {
     this.fixedInterval = opts.statsIntervalNs;
     this.intervalNs = this.deriveInterval();
     this.nextStatsAt = sim.now + this.intervalNs;
+    this.lastStatsAt = sim.now;
     this.pauseAt = opts.pauseAtNs;
     this.wallMs = opts.wallMs ?? (() => 0);
   }
@@ -104,13 +108,12 @@ export class Controller {
   /** Run every event up to `target` (and the stats boundaries on the way); false if the deadline came first. */
   advanceTo(target: number, deadlineMs = Infinity): boolean {
     while (this.sim.now < target) {
+      this.skipIdle(target);
       const stop = Math.min(target, this.nextStatsAt);
       const r = this.sim.run({ until: stop, maxEvents: CHUNK });
-      if (r.reason === 'maxEvents' || r.reason === 'stopped') {
-        if (this.wallMs() > deadlineMs) return false;
-        continue;
-      }
-      this.statsBoundary();
+      if (r.reason !== 'maxEvents' && r.reason !== 'stopped') this.statsBoundary();
+      // Checked after boundaries too: a short stats interval costs a sample per boundary.
+      if (this.wallMs() > deadlineMs && this.sim.now < target) return false;
     }
     return true;
   }
@@ -119,6 +122,7 @@ export class Controller {
   stepEvent(): boolean {
     const t = this.sim.peekNextTime();
     if (t === undefined) return false;
+    this.skipIdle(t - 1);
     while (this.nextStatsAt < t) {
       this.sim.run({ until: this.nextStatsAt });
       this.statsBoundary();
@@ -143,8 +147,26 @@ export class Controller {
   private statsBoundary(): void {
     if (this.sim.now < this.nextStatsAt) return;
     const t = this.nextStatsAt;
-    this.opts.onStats?.(t, this.intervalNs);
+    this.opts.onStats?.(t, t - this.lastStatsAt);
+    this.lastStatsAt = t;
     this.nextStatsAt = t + this.intervalNs;
+  }
+
+  /**
+   * The stats boundaries up to `limit` that come before the next event see nothing happen: past
+   * IDLE_SAMPLES of them, they make one sample over the whole stretch (an idle second at 1 µs
+   * intervals is one record, not a million). The sample's interval is the time it covers.
+   */
+  private skipIdle(limit: number): void {
+    const next = this.sim.peekNextTime();
+    const end = next === undefined ? limit : Math.min(limit, next - 1);
+    if (end < this.nextStatsAt) return;
+    const n = Math.floor((end - this.nextStatsAt) / this.intervalNs) + 1;
+    if (n <= IDLE_SAMPLES) return;
+    const last = this.nextStatsAt + (n - 1) * this.intervalNs;
+    this.sim.run({ until: last });
+    this.nextStatsAt = last;
+    this.statsBoundary();
   }
 
   private deriveInterval(): number {

@@ -45,6 +45,41 @@ describe('Controller', () => {
     expect(seen).toEqual([[10_000, 10_000], [20_000, 20_000], [30_000, 30_000]]);
   });
 
+  it('boundaries in a stretch without events make one sample over it (its interval the time it covers)', () => {
+    const { sim } = ticking(1_000_000, 3_000_000);
+    const seen: [number, number, number][] = [];
+    const c = new Controller(sim, { speed: 1_000_000, statsIntervalNs: 1000, onStats: (t, interval) => seen.push([t, interval, sim.now]) });
+    c.advanceTo(3_000_000);
+    expect(seen.slice(0, 4)).toEqual([[1000, 1000, 1000], [999_000, 998_000, 999_000], [1_000_000, 1000, 1_000_000], [1_999_000, 999_000, 1_999_000]]);
+    expect(seen.length).toBeLessThan(12);
+    expect(seen.reduce((n, [, i]) => n + i, 0)).toBe(3_000_000);
+    expect(seen.every(([t, , now]) => t === now)).toBe(true);
+    // A step across an idle stretch: the same, not a sample per boundary.
+    const idle = ticking(1_000_000_000, 2_000_000_000);
+    let samples = 0;
+    const d = new Controller(idle.sim, { statsIntervalNs: 1, onStats: () => samples++ });
+    d.stepEvent();
+    d.stepEvent();
+    expect(idle.sim.now).toBe(1_000_000_000);
+    expect(samples).toBeLessThan(30);
+  });
+
+  it('a tick stops at its wall-time budget even when only stats boundaries are due', () => {
+    const { sim } = ticking(1_000, 1e12);
+    let wall = 0;
+    let samples = 0;
+    const c = new Controller(sim, {
+      speed: 1e9,
+      statsIntervalNs: 1,
+      onStats: () => samples++,
+      wallMs: () => (wall += 1),
+    });
+    c.play();
+    expect(c.tick(1, 50)).toBe(false);
+    expect(c.behind).toBe(true);
+    expect(samples).toBeLessThan(200);
+  });
+
   it('derives the stats interval from the speed unless one is fixed', () => {
     const { sim } = ticking(100, 1e9);
     const c = new Controller(sim, { speed: 1_000_000 });
