@@ -184,7 +184,7 @@ describe('syntax errors point at the word', () => {
     ['iptables -A INPUT', 'unsupported command "iptables": chainlab parses ip, tc, bpftool and sysctl', 'iptables'],
     ['ip tunnel add t0 mode gre', '"ip tunnel" is not supported; chainlab understands:', 'tunnel'],
     ['ip rule add from all', '"ip rule" is not supported', 'rule'],
-    ['ip -s link show', 'option "-s" is not supported (chainlab understands -n NS, -4, -6)', '-s'],
+    ['ip -s link show', 'option "-s" is not supported (chainlab understands -n NS, -4, -6, -force)', '-s'],
     ['ip link show', '"ip link show" is not supported', 'show'],
     ['ip link add veth0 type vxlan id 5', 'link type "vxlan" is not supported (chainlab understands veth and bridge)', 'vxlan'],
     ['ip link add eth0 type dummy', 'a physical NIC is declared in hosts.<host>.devices with kind: nic', 'dummy'],

@@ -131,11 +131,11 @@ describe('topology commands', () => {
 });
 
 describe('BPF commands', () => {
-  it('replaces an XDP program on re-attach and detaches it with off', () => {
+  it('replaces an XDP program with ip -force or bpftool overwrite, and detaches it with off', () => {
     const s = scenario(
       'ip link add v0 type veth peer name v1',
       'ip link set dev v0 xdp obj ../fixtures/tail_chain.o sec xdp',
-      'ip link set dev v0 xdp obj ../fixtures/xdp_proto_count.o sec xdp',
+      'ip -force link set dev v0 xdp obj ../fixtures/xdp_proto_count.o sec xdp',
       'ip link set dev v1 xdpgeneric obj ../fixtures/xdp_proto_count.o',
       'ip link set dev v1 xdpgeneric off',
     );

@@ -50,7 +50,7 @@ export function applyOp(d: Draft, op: Op, at: At): void {
       const dev = h && d.device(h, op.dev, at('dev'));
       if (!h || !dev) return;
       const prog: ProgSpec | null = op.op === 'xdp' ? op.prog : { kind: 'pinned', path: op.prog };
-      return xdp(d, h, dev, op.hook, prog, at);
+      return xdp(d, h, dev, op.hook, prog, op.op === 'xdp' ? { replace: op.replace, how: '"ip -force link set ..."' } : { replace: op.replace, how: '"overwrite" at the end' }, at);
     }
     case 'addr':
       return addr(d, op, at);
@@ -237,7 +237,12 @@ function progFromSpec(d: Draft, spec: ProgSpec, at: At): Program | undefined {
   return ref.program !== undefined ? { object: ref.object, program: ref.program } : { object: ref.object };
 }
 
-function xdp(d: Draft, h: Host, dev: Device, hook: 'xdp' | 'xdp-generic', spec: ProgSpec | null, at: At): void {
+/**
+ * dev_xdp_attach(): a second program in the same mode is refused unless the caller asked to
+ * replace it (iproute2 and bpftool pass XDP_FLAGS_UPDATE_IF_NOEXIST unless -force / overwrite);
+ * native and generic XDP are never active at once; "off" with nothing attached is fine.
+ */
+function xdp(d: Draft, h: Host, dev: Device, hook: 'xdp' | 'xdp-generic', spec: ProgSpec | null, mode: { replace: boolean; how: string }, at: At): void {
   const attached = d.programs.filter((p) => p.attach?.host === h.name && p.attach.dev === dev.name && p.attach.hook.startsWith('xdp'));
   if (spec === null) {
     for (const p of attached) if (p.attach!.hook === hook) detach(d, p);
@@ -251,9 +256,12 @@ function xdp(d: Draft, h: Host, dev: Device, hook: 'xdp' | 'xdp-generic', spec: 
     const word = other.attach!.hook === 'xdp' ? 'xdp' : 'xdpgeneric';
     return void d.err(at('hook'), `${dev.name} already runs ${word === 'xdp' ? 'native' : 'generic'} XDP; native and generic XDP cannot be active at once (detach with "ip link set dev ${dev.name} ${word} off")`);
   }
+  if (attached.length > 0 && !mode.replace) {
+    const old = attached[0];
+    return void d.err(at('hook'), `${dev.name} already has an XDP program (${old.program ?? old.section ?? 'the first program'} of ${old.object}); replace it with ${mode.how}, or detach it first (XDP program already attached)`);
+  }
   const p = progFromSpec(d, spec, at);
   if (!p) return;
-  // Attaching again replaces the program, as ip link does.
   for (const old of attached) detach(d, old);
   p.attach = { host: h.name, dev: dev.name, hook };
   d.addProgram(p, at(spec.kind === 'object' ? 'obj' : 'pinned'));
@@ -335,14 +343,39 @@ function* qdiscTree(q: Qdisc | undefined): Generator<Qdisc> {
   if (q.kind === 'htb') for (const c of q.classes) yield* qdiscTree(c.qdisc);
 }
 
+/**
+ * tc_modify_qdisc() where `cur` already sits at the parent: the qdisc to put there, or why the
+ * kernel refuses. A new handle, or a different kind without a handle, creates and grafts a new
+ * qdisc — "add" may do that only for a different kind named without a handle, a new handle needs
+ * "replace"; the same kind (or handle) is a change of parameters, which "add" may not make.
+ */
+function graft(cur: Qdisc | undefined, op: Extract<Op, { op: 'qdisc' }>, what: string): Qdisc | string {
+  const want = op.qdisc;
+  if (!cur) return want;
+  const change = (): Qdisc | string => {
+    if (!op.replace) return `${what} (${cur.kind}${cur.handle ? ` ${cur.handle}` : ''}); use "tc qdisc replace" (Exclusivity flag on, cannot modify)`;
+    if (want.kind !== cur.kind) return `${what} (${cur.kind} ${cur.handle}); the handle names it, so the kind must be ${cur.kind} (Invalid qdisc name: must match existing qdisc)`;
+    // New parameters; the handle and what hangs below stay.
+    if (want.kind === 'tbf' && cur.kind === 'tbf') return { ...want, handle: cur.handle, ...(cur.child ? { child: cur.child } : {}) };
+    if (want.kind === 'htb' && cur.kind === 'htb') return { ...want, handle: cur.handle, classes: cur.classes };
+    return { ...want, ...(cur.handle !== undefined ? { handle: cur.handle } : {}) };
+  };
+  if (want.handle !== undefined) {
+    if (want.handle === cur.handle) return change();
+    return op.replace ? want : `${what} (${cur.kind}${cur.handle ? ` ${cur.handle}` : ''}); a new handle replaces it only with "tc qdisc replace" (NLM_F_REPLACE needed to override)`;
+  }
+  return want.kind !== cur.kind ? want : change();
+}
+
 function qdisc(d: Draft, op: Extract<Op, { op: 'qdisc' }>, at: At): void {
   const h = d.host(op.ns, at());
   const dev = h && d.device(h, op.dev, at('dev'));
   if (!h || !dev) return;
   const handles = [...qdiscTree(dev.qdisc)].map((q) => q.handle).filter((x) => x !== undefined);
   if (op.parent === 'root') {
-    if (dev.qdisc && !op.replace) return void d.err(at('kind'), `${op.dev} already has a root qdisc (${dev.qdisc.kind}); use "tc qdisc replace" (Exclusivity flag on, cannot modify)`);
-    dev.qdisc = op.qdisc;
+    const g = graft(dev.qdisc, op, `${op.dev} already has a root qdisc`);
+    if (typeof g === 'string') return void d.err(at('kind'), g);
+    dev.qdisc = g;
     return;
   }
   if (op.qdisc.handle !== undefined && handles.includes(op.qdisc.handle) && !op.replace) {
@@ -350,15 +383,17 @@ function qdisc(d: Draft, op: Extract<Op, { op: 'qdisc' }>, at: At): void {
   }
   for (const q of qdiscTree(dev.qdisc)) {
     if (q.kind === 'tbf' && q.handle === op.parent) {
-      if (q.child && !op.replace) return void d.err(at('parent'), `tbf ${q.handle} already has a child qdisc (Exclusivity flag on, cannot modify)`);
-      q.child = op.qdisc;
+      const g = graft(q.child, op, `tbf ${q.handle} already has a child qdisc`);
+      if (typeof g === 'string') return void d.err(at('parent'), g);
+      q.child = g;
       return;
     }
     if (q.kind === 'htb') {
       const c = q.classes.find((x) => x.classid === op.parent);
       if (c) {
-        if (c.qdisc && !op.replace) return void d.err(at('parent'), `class ${c.classid} already has a leaf qdisc (Exclusivity flag on, cannot modify)`);
-        c.qdisc = op.qdisc;
+        const g = graft(c.qdisc, op, `class ${c.classid} already has a leaf qdisc`);
+        if (typeof g === 'string') return void d.err(at('parent'), g);
+        c.qdisc = g;
         return;
       }
     }

@@ -186,7 +186,7 @@ function parseNetAttach(a: Args, ns: string | undefined): Op {
   const d = a.next('"dev NAME"');
   if (d.text !== 'dev') fail(d, `expected "dev NAME", got "${d.text}"`);
   const dev = a.next('a device name');
-  a.accept('overwrite');
+  const replace = a.accept('overwrite') !== undefined;
   if (!a.done) fail(a.peek()!, `unexpected "${a.peek()!.text}"`);
-  return { op: 'net-attach', ns, dev: dev.text, hook, prog: prog.text, pos: { prog: prog.offset, dev: dev.offset, hook: at.offset } };
+  return { op: 'net-attach', ns, dev: dev.text, hook, prog: prog.text, replace, pos: { prog: prog.offset, dev: dev.offset, hook: at.offset } };
 }

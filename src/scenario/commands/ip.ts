@@ -16,7 +16,7 @@ export const IP_FORMS = [
   'ip [-n NS] link add [name] NAME type bridge',
   'ip [-n NS] link del [dev] NAME',
   'ip [-n NS] link set [dev] NAME [up|down] [master BRIDGE|nomaster] [netns NS] [address MAC] [mtu N]',
-  'ip [-n NS] link set [dev] NAME {xdp|xdpgeneric|xdpdrv} {obj FILE [sec SECTION] [program NAME] | pinned PATH | off}',
+  'ip [-force] [-n NS] link set [dev] NAME {xdp|xdpgeneric|xdpdrv} {obj FILE [sec SECTION] [program NAME] | pinned PATH | off}',
   'ip [-n NS] addr add|del CIDR dev NAME',
   'ip [-n NS] [-4|-6] route add|replace|del {PREFIX|default} [via ADDR] [dev NAME] [src ADDR] [metric N]',
   'ip [-n NS] neigh add|replace|del ADDR lladdr MAC dev NAME [nud permanent|noarp]',
@@ -45,6 +45,7 @@ export interface ExecHandler {
 export function parseIpCommand(a: Args, exec: ExecHandler, nsFromExec?: string): Op[] {
   let ns = nsFromExec;
   let family: 4 | 6 | undefined;
+  let force = false;
   // Global options come before the object.
   while (!a.done && a.peek()!.text.startsWith('-')) {
     const t = a.next('an option');
@@ -54,13 +55,14 @@ export function parseIpCommand(a: Args, exec: ExecHandler, nsFromExec?: string):
       ns = n.text;
     } else if (t.text === '-4') family = 4;
     else if (t.text === '-6') family = 6;
-    else fail(t, `option "${t.text}" is not supported (chainlab understands -n NS, -4, -6)`);
+    else if (t.text === '-force') force = true;
+    else fail(t, `option "${t.text}" is not supported (chainlab understands -n NS, -4, -6, -force)`);
   }
   const objTok = a.next('an object (link, addr, route, neigh, netns)');
   const obj = matchWord(objTok.text, OBJECTS);
   switch (obj) {
     case 'link':
-      return parseLink(a, ns, objTok);
+      return parseLink(a, ns, objTok, force);
     case 'address':
       return [parseAddr(a, ns, objTok)];
     case 'route':
@@ -137,7 +139,7 @@ function linkAttr(a: Args, t: Token, opts: LinkOpts, pos: Pos, prefix: string): 
 
 const LINK_ADD_WORDS = 'name, address, mtu, numrxqueues, numtxqueues, netns, type';
 
-function parseLink(a: Args, ns: string | undefined, objTok: Token): Op[] {
+function parseLink(a: Args, ns: string | undefined, objTok: Token, force: boolean): Op[] {
   const { v, t: vt } = verb(a, objTok, ['add', 'set', 'change', 'delete', 'show', 'list', 'help'], formsFor('link'));
   if (v === 'add') return [parseLinkAdd(a, ns, vt)];
   if (v === 'delete') {
@@ -146,7 +148,7 @@ function parseLink(a: Args, ns: string | undefined, objTok: Token): Op[] {
     if (!a.done) fail(a.peek()!, `unexpected "${a.peek()!.text}" after the device name`);
     return [{ op: 'link-del', ns, dev: d.text, pos: { dev: d.offset } }];
   }
-  return parseLinkSet(a, ns);
+  return parseLinkSet(a, ns, force);
 }
 
 function parseLinkAdd(a: Args, ns: string | undefined, vt: Token): Op {
@@ -221,7 +223,7 @@ const XDP_MODES: Record<string, 'xdp' | 'xdp-generic' | 'offload'> = {
 
 const LINK_SET_WORDS = 'up, down, master, nomaster, netns, address, mtu, xdp, xdpgeneric, xdpdrv';
 
-function parseLinkSet(a: Args, ns: string | undefined): Op[] {
+function parseLinkSet(a: Args, ns: string | undefined, force: boolean): Op[] {
   a.accept('dev');
   const d = a.next('a device name');
   const set: Extract<Op, { op: 'link-set' }> = { op: 'link-set', ns, dev: d.text, pos: { dev: d.offset } };
@@ -265,7 +267,7 @@ function parseLinkSet(a: Args, ns: string | undefined): Op[] {
       case 'xdpoffload': {
         const mode = XDP_MODES[t.text];
         if (mode === 'offload') fail(t, 'xdpoffload needs a SmartNIC; chainlab has none (use xdp, xdpdrv or xdpgeneric)');
-        ops.push({ op: 'xdp', ns, dev: d.text, hook: mode, prog: parseXdpProg(a, t), pos: { dev: d.offset, hook: t.offset } });
+        ops.push({ op: 'xdp', ns, dev: d.text, hook: mode, prog: parseXdpProg(a, t), replace: force, pos: { dev: d.offset, hook: t.offset } });
         break;
       }
       default:

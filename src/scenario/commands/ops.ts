@@ -43,7 +43,8 @@ export type Op =
       mtu?: number;
       pos: Pos;
     }
-  | { op: 'xdp'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: ProgSpec | null; pos: Pos }
+  /** `replace`: ip -force (without it iproute2 asks XDP_FLAGS_UPDATE_IF_NOEXIST: an attached program stays). */
+  | { op: 'xdp'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: ProgSpec | null; replace: boolean; pos: Pos }
   | { op: 'addr'; mode: EditMode; ns?: string; dev: string; cidr: string; pos: Pos }
   | { op: 'route'; mode: EditMode; ns?: string; route: Route; pos: Pos }
   | { op: 'neigh'; mode: EditMode; ns?: string; ip: string; lladdr?: string; dev: string; pos: Pos }
@@ -70,5 +71,6 @@ export type Op =
       value: { bytes: Uint8Array } | { pinnedProg: string };
       pos: Pos;
     }
-  | { op: 'net-attach'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: string; pos: Pos }
+  /** `replace`: bpftool's "overwrite" (without it bpftool asks XDP_FLAGS_UPDATE_IF_NOEXIST). */
+  | { op: 'net-attach'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: string; replace: boolean; pos: Pos }
   | { op: 'sk-attach'; prog: string; hook: 'sk-skb-parser' | 'sk-skb-verdict' | 'sk-msg'; map: string; pos: Pos };
