@@ -78,6 +78,37 @@ export interface Summary {
   readonly byRule: Map<string, { total: number; agree: number; fa: number; fr: number }>;
 }
 
+/** The issue's rule families, for the closing table: each corpus rule tag in one of them. */
+const CATEGORIES: [string, readonly string[]][] = [
+  ['control flow', ['invalid_jump', 'unreachable', 'invalid_insn']],
+  ['loops/pruning', ['infinite_loop', 'too_large', 'fuzz_loop', 'callback']],
+  ['uninit registers', ['uninit_reg']],
+  ['scalar ranges/tnum', ['bounds', 'div_by_zero', 'invalid_shift', 'fuzz_bounds', 'fuzz_ext', 'fuzz_link']],
+  ['pointer arithmetic', ['ptr_arith', 'ptr_leak']],
+  ['ctx access', ['ctx_access', 'sock_access']],
+  ['packet range', ['pkt_bounds', 'fuzz_pkt']],
+  ['map value/null', ['map_value_null', 'map_bounds', 'map_compat', 'readonly', 'mem_bounds']],
+  ['stack', ['stack_bounds', 'stack_spill', 'stack_uninit', 'fuzz_stack']],
+  ['references/locks', ['unreleased_ref', 'release', 'spin_lock']],
+  ['helpers/args', ['helper_arg', 'helper_unavailable', 'invalid_mem']],
+  ['return ranges', ['return_range']],
+  ['stack limits/calls', ['stack_limit', 'call_depth', 'global_func']],
+  ['legacy LD_ABS/IND', ['ld_abs']],
+  ['fixtures (C)', ['fixture']],
+];
+
+/** The family of a rule tag; PREVAIL's cases keep their own (they mix rules). */
+export function category(rule: string): string {
+  if (rule.startsWith('prevail_')) return 'PREVAIL YAML';
+  for (const [name, rules] of CATEGORIES) if (rules.includes(rule)) return name;
+  return 'other';
+}
+
+/** The same rows summarised by another key (the rule family, or the kind of case). */
+export function summarizeBy(rows: readonly Row[], key: (r: Row) => string): Summary {
+  return summarize(rows.map((r) => ({ ...r, c: { ...r.c, rule: key(r) } })));
+}
+
 export function summarize(rows: readonly Row[]): Summary {
   const byRule = new Map<string, { total: number; agree: number; fa: number; fr: number }>();
   let agree = 0;
@@ -101,9 +132,10 @@ export function summarize(rows: readonly Row[]): Summary {
   return { total: rows.length, agree, falseAccepts: fa, falseRejects: fr, byRule };
 }
 
-export function table(s: Summary): string {
-  const pct = (a: number, b: number): string => (b ? ((100 * a) / b).toFixed(1) : '-').padStart(6);
-  const lines = [`${'rule'.padEnd(20)} ${'cases'.padStart(6)} ${'agree'.padStart(6)} ${'%'.padStart(6)} ${'FA'.padStart(4)} ${'FR'.padStart(4)}`];
+export function table(s: Summary, head = 'rule'): string {
+  // Rounded down, so that 2149 of 2150 does not print as 100.00.
+  const pct = (a: number, b: number): string => (b ? (Math.floor((10000 * a) / b) / 100).toFixed(2) : '-').padStart(6);
+  const lines = [`${head.padEnd(20)} ${'cases'.padStart(6)} ${'agree'.padStart(6)} ${'%'.padStart(6)} ${'FA'.padStart(4)} ${'FR'.padStart(4)}`];
   for (const [rule, e] of [...s.byRule].sort((a, b) => a[0].localeCompare(b[0]))) {
     lines.push(`${rule.padEnd(20)} ${String(e.total).padStart(6)} ${String(e.agree).padStart(6)} ${pct(e.agree, e.total)} ${String(e.fa).padStart(4)} ${String(e.fr).padStart(4)}`);
   }
@@ -139,6 +171,8 @@ async function main(): Promise<void> {
     console.log(`${r.agree ? 'ok  ' : 'DIFF'} ${r.c.id} (${r.c.rule}): kernel ${r.kernel.verdict}${r.kernel.verdict === 'reject' ? ` "${r.kernel.message}"` : ''} | chainlab ${ch}`);
   }
   console.log(table(summarize(rows)));
+  console.log('\n' + table(summarizeBy(rows, (r) => category(r.c.rule)), 'rule family'));
+  console.log('\n' + table(summarizeBy(rows, (r) => r.c.kind), 'kind'));
 }
 
 if (process.argv[1] && process.argv[1].endsWith('compare.ts')) await main();

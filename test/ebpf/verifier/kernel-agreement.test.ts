@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { allCases } from '../../verifier-corpus/corpus.ts';
-import { compare, kernelVerdicts, snapshotVerdicts, summarize, table, type KernelVerdict } from '../../verifier-corpus/compare.ts';
+import { category, compare, kernelVerdicts, snapshotVerdicts, summarize, summarizeBy, table, type KernelVerdict } from '../../verifier-corpus/compare.ts';
 
 describe('verifier agreement with the kernel', () => {
   it('agrees on at least 95% of the corpus with at most 1% false accepts', async () => {
@@ -24,8 +24,11 @@ describe('verifier agreement with the kernel', () => {
     const s = summarize(rows);
     const fa = rows.filter((r) => !r.agree && r.chainlab.accepted);
     const fr = rows.filter((r) => !r.agree && !r.chainlab.accepted);
-    console.log(`verifier vs ${source}: ${s.agree}/${s.total} agree (${((100 * s.agree) / s.total).toFixed(1)}%), ${s.falseAccepts} false accepts, ${s.falseRejects} false rejects`);
+    console.log(`verifier vs ${source}: ${s.agree}/${s.total} agree (${(Math.floor((10000 * s.agree) / s.total) / 100).toFixed(2)}%), ${s.falseAccepts} false accepts, ${s.falseRejects} false rejects`);
     console.log(table(s));
+    console.log(table(summarizeBy(rows, (r) => category(r.c.rule)), 'rule family'));
+    console.log(table(summarizeBy(rows, (r) => r.c.kind), 'kind'));
+    expect(rows.filter((r) => category(r.c.rule) === 'other').map((r) => r.c.id), 'every rule tag in a family').toEqual([]);
     for (const r of fa) console.log(`false accept: ${r.c.id}: kernel "${r.kernel.message}"`);
     for (const r of fr) console.log(`false reject: ${r.c.id}: chainlab "${r.chainlab.error?.message.split('\n').pop()}"`);
     expect(s.total).toBeGreaterThan(300);
