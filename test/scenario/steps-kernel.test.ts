@@ -51,6 +51,12 @@ const CASES: [string, string[]][] = [
   ['children of a tbf: another kind, the same kind, a new handle', ['tc -n n qdisc add dev v1 root handle 1: tbf rate 1mbit burst 10k latency 10ms', 'tc -n n qdisc add dev v1 parent 1: handle 10: pfifo limit 5', 'tc -n n qdisc add dev v1 parent 1: bfifo limit 5000', 'tc -n n qdisc add dev v1 parent 1: handle 20: pfifo limit 5']],
   ['children of a tbf: the same kind again', ['tc -n n qdisc add dev v1 root handle 1: tbf rate 1mbit burst 10k latency 10ms', 'tc -n n qdisc add dev v1 parent 1: bfifo limit 5000', 'tc -n n qdisc add dev v1 parent 1: bfifo limit 6000']],
   ['a child under a parent that does not exist', ['tc -n n qdisc add dev v1 root handle 1: tbf rate 1mbit burst 10k latency 10ms', 'tc -n n qdisc add dev v1 parent 1: handle 10: pfifo limit 5', 'tc -n n qdisc add dev v1 parent 7: handle 20: pfifo limit 5']],
+  ['two filters at one priority, then clsact deleted and a filter again', ['tc -n n qdisc add dev v0 clsact', `tc -n n filter add dev v0 ingress prio 1 bpf da obj ${TC} sec tc`, `tc -n n filter add dev v0 ingress prio 1 bpf da obj ${TC} sec tc`, 'tc -n n qdisc del dev v0 clsact', `tc -n n filter add dev v0 egress bpf da obj ${TC} sec tc`]],
+  ['deleting a root qdisc that is not there', ['tc -n n qdisc del dev v1 root']],
+  // dev_xdp_mode(): plain "xdp" on a driver without XDP (lo) is generic XDP; xdpdrv is refused.
+  ['XDP on lo: generic, plain xdp (generic again), then xdpdrv', [`ip -n n link set dev lo xdpgeneric obj ${XDP} sec xdp`, 'ip -n n link set dev lo xdpgeneric off', `ip -n n link set dev lo xdp obj ${XDP} sec xdp`, 'ip -n n link set dev lo xdp off', `ip -n n link set dev lo xdpdrv obj ${XDP} sec xdp`]],
+  ['plain xdp on lo runs generic XDP, so xdpgeneric then needs -force', [`ip -n n link set dev lo xdp obj ${XDP} sec xdp`, `ip -n n link set dev lo xdpgeneric obj ${XDP} sec xdp`]],
+  ['an address in a namespace, a route through it from another', ['ip netns add m', 'ip -n n link set v1 netns m', 'ip -n m addr add 10.0.0.2/24 dev v1', 'ip -n m link set v1 up', 'ip -n n route add 10.5.0.0/16 via 10.0.0.2']],
   ['moving a device to a namespace that does not exist', ['ip -n n link set dev v0 netns nowhere']],
   ['deleting a device, then using it', ['ip -n n link del v1', 'ip -n n link set dev v0 up']],
 ];

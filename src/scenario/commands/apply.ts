@@ -50,7 +50,7 @@ export function applyOp(d: Draft, op: Op, at: At): void {
       const dev = h && d.device(h, op.dev, at('dev'));
       if (!h || !dev) return;
       const prog: ProgSpec | null = op.op === 'xdp' ? op.prog : { kind: 'pinned', path: op.prog };
-      return xdp(d, h, dev, op.hook, prog, op.op === 'xdp' ? { replace: op.replace, how: '"ip -force link set ..."' } : { replace: op.replace, how: '"overwrite" at the end' }, at);
+      return xdp(d, h, dev, op.hook, prog, { replace: op.replace, driverOnly: op.driverOnly, how: op.op === 'xdp' ? '"ip -force link set ..."' : '"overwrite" at the end' }, at);
     }
     case 'addr':
       return addr(d, op, at);
@@ -242,14 +242,17 @@ function progFromSpec(d: Draft, spec: ProgSpec, at: At): Program | undefined {
  * replace it (iproute2 and bpftool pass XDP_FLAGS_UPDATE_IF_NOEXIST unless -force / overwrite);
  * native and generic XDP are never active at once; "off" with nothing attached is fine.
  */
-function xdp(d: Draft, h: Host, dev: Device, hook: 'xdp' | 'xdp-generic', spec: ProgSpec | null, mode: { replace: boolean; how: string }, at: At): void {
+function xdp(d: Draft, h: Host, dev: Device, asked: 'xdp' | 'xdp-generic', spec: ProgSpec | null, mode: { replace: boolean; driverOnly: boolean; how: string }, at: At): void {
   const attached = d.programs.filter((p) => p.attach?.host === h.name && p.attach.dev === dev.name && p.attach.hook.startsWith('xdp'));
+  // dev_xdp_mode(): without a mode flag, a driver without ndo_bpf (lo, a bridge) gets generic XDP.
+  const native = dev.kind !== 'bridge' && dev.kind !== 'lo';
+  if (asked === 'xdp' && !native && mode.driverOnly) {
+    return void d.err(at('hook'), `${dev.kind === 'lo' ? 'lo' : 'a bridge'} has no native XDP (Underlying driver does not support XDP in native mode); use xdpgeneric`);
+  }
+  const hook = asked === 'xdp' && !native ? 'xdp-generic' : asked;
   if (spec === null) {
     for (const p of attached) if (p.attach!.hook === hook) detach(d, p);
     return;
-  }
-  if (hook === 'xdp' && (dev.kind === 'bridge' || dev.kind === 'lo')) {
-    return void d.err(at('hook'), `${dev.kind === 'lo' ? 'lo' : 'a bridge'} has no native XDP (Operation not supported); use xdpgeneric`);
   }
   const other = attached.find((p) => p.attach!.hook !== hook);
   if (other) {

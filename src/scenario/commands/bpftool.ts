@@ -188,5 +188,5 @@ function parseNetAttach(a: Args, ns: string | undefined): Op {
   const dev = a.next('a device name');
   const replace = a.accept('overwrite') !== undefined;
   if (!a.done) fail(a.peek()!, `unexpected "${a.peek()!.text}"`);
-  return { op: 'net-attach', ns, dev: dev.text, hook, prog: prog.text, replace, pos: { prog: prog.offset, dev: dev.offset, hook: at.offset } };
+  return { op: 'net-attach', ns, dev: dev.text, hook, prog: prog.text, replace, driverOnly: at.text === 'xdpdrv', pos: { prog: prog.offset, dev: dev.offset, hook: at.offset } };
 }

@@ -267,7 +267,7 @@ function parseLinkSet(a: Args, ns: string | undefined, force: boolean): Op[] {
       case 'xdpoffload': {
         const mode = XDP_MODES[t.text];
         if (mode === 'offload') fail(t, 'xdpoffload needs a SmartNIC; chainlab has none (use xdp, xdpdrv or xdpgeneric)');
-        ops.push({ op: 'xdp', ns, dev: d.text, hook: mode, prog: parseXdpProg(a, t), replace: force, pos: { dev: d.offset, hook: t.offset } });
+        ops.push({ op: 'xdp', ns, dev: d.text, hook: mode, prog: parseXdpProg(a, t), replace: force, driverOnly: t.text === 'xdpdrv', pos: { dev: d.offset, hook: t.offset } });
         break;
       }
       default:

@@ -43,8 +43,11 @@ export type Op =
       mtu?: number;
       pos: Pos;
     }
-  /** `replace`: ip -force (without it iproute2 asks XDP_FLAGS_UPDATE_IF_NOEXIST: an attached program stays). */
-  | { op: 'xdp'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: ProgSpec | null; replace: boolean; pos: Pos }
+  /**
+   * `replace`: ip -force (without it iproute2 asks XDP_FLAGS_UPDATE_IF_NOEXIST: an attached program stays).
+   * `driverOnly`: xdpdrv (XDP_FLAGS_DRV_MODE); plain xdp falls back to generic on a driver without XDP.
+   */
+  | { op: 'xdp'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: ProgSpec | null; replace: boolean; driverOnly: boolean; pos: Pos }
   | { op: 'addr'; mode: EditMode; ns?: string; dev: string; cidr: string; pos: Pos }
   | { op: 'route'; mode: EditMode; ns?: string; route: Route; pos: Pos }
   | { op: 'neigh'; mode: EditMode; ns?: string; ip: string; lladdr?: string; dev: string; pos: Pos }
@@ -72,5 +75,5 @@ export type Op =
       pos: Pos;
     }
   /** `replace`: bpftool's "overwrite" (without it bpftool asks XDP_FLAGS_UPDATE_IF_NOEXIST). */
-  | { op: 'net-attach'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: string; replace: boolean; pos: Pos }
+  | { op: 'net-attach'; ns?: string; dev: string; hook: 'xdp' | 'xdp-generic'; prog: string; replace: boolean; driverOnly: boolean; pos: Pos }
   | { op: 'sk-attach'; prog: string; hook: 'sk-skb-parser' | 'sk-skb-verdict' | 'sk-msg'; map: string; pos: Pos };
