@@ -20,8 +20,9 @@ function layerText(l: Record<string, unknown>): string {
   return `${String(l.kind)}: ${fields.join(' ')}`;
 }
 
-function frameBlock(parent: Selection<HTMLElement, unknown, null, undefined>, label: string, f: DecodedFrame): void {
-  const d = parent.append('details').attr('class', `frame frame-${label}`);
+/** `kind` names the block for styles and tests (frame-before, frame-after, frame-seen); `label` is what the reader sees. */
+function frameBlock(parent: Selection<HTMLElement, unknown, null, undefined>, kind: 'before' | 'after' | 'seen', label: string, f: DecodedFrame): void {
+  const d = parent.append('details').attr('class', `frame frame-${kind}`);
   d.append('summary').text(`${label}: ${f.summary}`);
   d.append('ul')
     .attr('class', 'layers')
@@ -85,11 +86,11 @@ function drawHop(li: Li, h: TraceHop): void {
   drawSteps(li, h);
   li.selectAll('div.printk').data(h.hop.printk ?? []).join('div').attr('class', 'printk').text((p) => `bpf_trace_printk: ${p}`);
   const el = li as unknown as Selection<HTMLElement, unknown, null, undefined>;
-  if (h.before) frameBlock(el, 'before', h.before);
+  if (h.before) frameBlock(el, 'before', 'before', h.before);
   // Around programs: before and after. Elsewhere the frame only where the bytes changed (the
   // first capture, or a rewrite such as forwarding's new MAC addresses).
-  if (h.after && h.steps.length > 0) frameBlock(el, h.changed ? 'after (changed)' : 'after (unchanged)', h.after);
-  else if (h.after && h.changed !== false) frameBlock(el, h.changed ? 'frame (rewritten)' : 'frame', h.after);
+  if (h.after && h.steps.length > 0) frameBlock(el, 'after', h.changed ? 'after (changed)' : 'after (unchanged)', h.after);
+  else if (h.after && h.changed !== false) frameBlock(el, 'seen', h.changed ? 'frame (rewritten)' : 'frame', h.after);
 }
 
 export function showTrace(panel: Div, t: PacketTrace): void {
