@@ -57,6 +57,13 @@ const CASES: [string, string[]][] = [
   ['XDP on lo: generic, plain xdp (generic again), then xdpdrv', [`ip -n n link set dev lo xdpgeneric obj ${XDP} sec xdp`, 'ip -n n link set dev lo xdpgeneric off', `ip -n n link set dev lo xdp obj ${XDP} sec xdp`, 'ip -n n link set dev lo xdp off', `ip -n n link set dev lo xdpdrv obj ${XDP} sec xdp`]],
   ['plain xdp on lo runs generic XDP, so xdpgeneric then needs -force', [`ip -n n link set dev lo xdp obj ${XDP} sec xdp`, `ip -n n link set dev lo xdpgeneric obj ${XDP} sec xdp`]],
   ['an address in a namespace, a route through it from another', ['ip netns add m', 'ip -n n link set v1 netns m', 'ip -n m addr add 10.0.0.2/24 dev v1', 'ip -n m link set v1 up', 'ip -n n route add 10.5.0.0/16 via 10.0.0.2']],
+  ['a bridge, a port, a veth as master', ['ip -n n link add br0 type bridge', 'ip -n n link set dev v0 master br0', 'ip -n n link set dev v1 master v0']],
+  ['routes with metrics: two metrics, the same one twice', ['ip -n n addr add 10.0.0.1/24 dev v0', 'ip -n n link set v0 up', 'ip -n n route add 10.2.0.0/16 via 10.0.0.2 metric 10', 'ip -n n route add 10.2.0.0/16 via 10.0.0.3 metric 20', 'ip -n n route add 10.2.0.0/16 via 10.0.0.4 metric 20']],
+  ['IPv6: an address, a route through a neighbour on it, the same route again', ['ip -n n addr add fd00::1/64 dev v0 nodad', 'ip -n n link set v0 up', 'ip -n n -6 route add fd01::/64 via fd00::2', 'ip -n n -6 route add fd01::/64 via fd00::2']],
+  ['an MTU too large for a veth, then a good one', ['ip -n n link set dev v0 mtu 70000', 'ip -n n link set dev v0 mtu 9000']],
+  ['htb classes: under the qdisc, under a missing class, the same class twice', ['tc -n n qdisc add dev v1 root handle 1: htb default 10', 'tc -n n class add dev v1 parent 1: classid 1:1 htb rate 10mbit', 'tc -n n class add dev v1 parent 1:1 classid 1:10 htb rate 5mbit', 'tc -n n class add dev v1 parent 1:7 classid 1:20 htb rate 5mbit']],
+  ['htb class added twice', ['tc -n n qdisc add dev v1 root handle 1: htb default 10', 'tc -n n class add dev v1 parent 1: classid 1:1 htb rate 10mbit', 'tc -n n class add dev v1 parent 1: classid 1:1 htb rate 10mbit']],
+  ['deleting one end of a veth takes the other', ['ip -n n link del v1', 'ip -n n link del v0']],
   ['moving a device to a namespace that does not exist', ['ip -n n link set dev v0 netns nowhere']],
   ['deleting a device, then using it', ['ip -n n link del v1', 'ip -n n link set dev v0 up']],
 ];

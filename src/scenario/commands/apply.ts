@@ -413,9 +413,8 @@ function htbClass(d: Draft, op: Extract<Op, { op: 'class' }>, at: At): void {
   const major = c.classid.slice(0, c.classid.indexOf(':') + 1);
   const htb = [...qdiscTree(dev.qdisc)].find((q): q is HtbQdisc => q.kind === 'htb' && q.handle === major);
   if (!htb) return void d.err(at('classid'), `no htb qdisc with handle ${major} on ${op.dev}: add one first ("tc qdisc add dev ${op.dev} root handle ${major} htb ...")`);
-  if (c.parent !== major && !htb.classes.some((x) => x.classid === c.parent)) {
-    return void d.err(at('parent'), `no class ${c.parent} under htb ${major} (classes: ${htb.classes.map((x) => x.classid).join(', ') || 'none'})`);
-  }
+  // htb_change_class(): a parent that is no class of this qdisc leaves the new class at the root.
+  if (c.parent !== major && !htb.classes.some((x) => x.classid === c.parent)) c.parent = major;
   const i = htb.classes.findIndex((x) => x.classid === c.classid);
   if (i >= 0 && !op.replace) return void d.err(at('classid'), `class ${c.classid} exists on ${op.dev} (File exists; use "tc class replace")`);
   if (i >= 0) htb.classes[i] = { ...c, ...(htb.classes[i].qdisc ? { qdisc: htb.classes[i].qdisc } : {}) };
