@@ -54,8 +54,9 @@ export class Simulation {
     dev.host.addAddress(dev, c.addr, c.prefixLen);
   }
 
-  wire(a: Nic, b: Nic, delayNs = 0): void {
-    this.net.connect(a, b, delayNs);
+  /** A cable between two NICs; `rateBps` and `loss` (0..1, seeded) are the wire's own, like netem on both ends. */
+  wire(a: Nic, b: Nic, delayNs = 0, opts: { rateBps?: number; loss?: number } = {}): void {
+    this.net.connect(a, b, delayNs, opts);
   }
 
   /** Load a clang-built object into the shared runtime. */

@@ -177,10 +177,15 @@ export class Network {
     return br;
   }
 
-  /** A cable between two NICs. */
-  connect(a: Nic, b: Nic, delayNs = 0): Link {
+  /** A cable between two NICs: a one-way delay, and optionally its own rate and a loss probability. */
+  connect(a: Nic, b: Nic, delayNs = 0, opts: { rateBps?: number; loss?: number } = {}): Link {
     if (a.link || b.link) throw new Error(`${a.link ? a.id : b.id} is already connected`);
-    const l = { a, b, delayNs };
+    const loss = opts.loss ?? 0;
+    if (!(loss >= 0 && loss <= 1)) throw new RangeError(`link ${a.id} — ${b.id}: loss must be in [0, 1], got ${loss}`);
+    if (opts.rateBps !== undefined && !(opts.rateBps > 0)) throw new RangeError(`link ${a.id} — ${b.id}: rate must be positive, got ${opts.rateBps}`);
+    const l: Link = { a, b, delayNs, loss };
+    if (opts.rateBps !== undefined) l.rateBps = opts.rateBps;
+    if (loss > 0) l.lossRng = this.sim.rng(`link:${a.id}-${b.id}`);
     a.link = l;
     b.link = l;
     this.links.push(l);

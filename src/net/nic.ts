@@ -8,6 +8,7 @@
 import { flowKey } from './packet/flow.ts';
 import { ToeplitzHasher } from './packet/rss.ts';
 import { begin, type Cpu, end, type Exec } from './cpu.ts';
+import type { Random } from '../sim/index.ts';
 import { flushBulk, Netdev, type XdpBulk } from './netdev.ts';
 import type { Host } from './host.ts';
 import type { Network } from './network.ts';
@@ -42,6 +43,11 @@ export interface Link {
   a: Nic;
   b: Nic;
   delayNs: number;
+  /** The wire's rate in bit/s when it is slower or faster than the NICs' (both ends serialise at it). */
+  rateBps?: number;
+  /** Probability in [0, 1] that a frame is lost on the wire (drawn from the link's own seeded stream). */
+  loss: number;
+  lossRng?: Random;
 }
 
 const rss = new ToeplitzHasher();
@@ -69,7 +75,7 @@ export class Nic extends Netdev {
 
   /** Serialisation time of a frame at line rate. */
   wireTimeNs(len: number): number {
-    return Math.ceil(((Math.max(len, MIN_FRAME) + WIRE_OVERHEAD) * 8 * 1e9) / this.rate);
+    return Math.ceil(((Math.max(len, MIN_FRAME) + WIRE_OVERHEAD) * 8 * 1e9) / (this.link?.rateBps ?? this.rate));
   }
 
   /** A frame arrives from the wire (or a traffic generator): RSS picks the RX queue. */
@@ -154,7 +160,9 @@ export class Nic extends Netdev {
       const l = this.link;
       if (l) {
         const peer = l.a === this ? l.b : l.a;
-        this.net.sim.scheduleAt(doneAt + l.delayNs, () => peer.receiveFromWire(skb));
+        // The frame left this NIC (counted as sent above) and the wire lost it: the peer never sees it.
+        if (l.lossRng && l.lossRng.uniform() < l.loss) this.drop({ cpu: x.cpu, t: doneAt }, skb, 'nic-tx', 'LINK_LOSS', `lost on the wire to ${peer.id} (loss ${+(l.loss * 100).toFixed(6)}%)`);
+        else this.net.sim.scheduleAt(doneAt + l.delayNs, () => peer.receiveFromWire(skb));
       } else {
         this.net.exitNetwork(this, skb, doneAt);
       }

@@ -185,7 +185,7 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
     const a = devOf(l.a.host, l.a.dev);
     const b = devOf(l.b.host, l.b.dev);
     if (!(a instanceof Nic) || !(b instanceof Nic)) fail(`link ${a.id} — ${b.id}: both ends must be NICs (veth pairs are linked already)`);
-    net.connect(a as Nic, b as Nic, l.delayNs);
+    net.connect(a as Nic, b as Nic, l.delayNs, { rateBps: l.rateBps, loss: l.loss });
   }
   // ARP is modelled as resolved: every device learns the addresses of the device at the other end of its wire or veth.
   const learn = (from: Netdev, to: Netdev): void => {
