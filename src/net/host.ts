@@ -113,9 +113,13 @@ export class Host {
     }
     // The offloaded tag (skb_vlan_untag took it before tc): no VLAN devices exist, so a non-zero
     // VID makes the frame PACKET_OTHERHOST; a priority tag (VID 0) is cleared (__vlan_hwaccel_clear_tag).
+    // Why the frame is PACKET_OTHERHOST, for the drop's explanation: its MAC or a VLAN without a device.
+    let vlanWithoutDev = -1;
     if (skb.vlan) {
-      if ((skb.vlan.tci & 0x0fff) !== 0) pktType = PACKET_OTHERHOST;
-      else skb.vlan = undefined;
+      if ((skb.vlan.tci & 0x0fff) !== 0 && pktType !== PACKET_OTHERHOST) {
+        pktType = PACKET_OTHERHOST;
+        vlanWithoutDev = skb.vlan.tci & 0x0fff;
+      } else if ((skb.vlan.tci & 0x0fff) === 0) skb.vlan = undefined;
     }
     const d = skb.data;
     let off = 12;
@@ -128,6 +132,7 @@ export class Host {
       off += 4;
       et = (d[off] << 8) | d[off + 1];
       if (vid !== 0) {
+        if (pktType !== PACKET_OTHERHOST) vlanWithoutDev = vid;
         pktType = PACKET_OTHERHOST;
         break;
       }
@@ -144,7 +149,9 @@ export class Host {
     }
     if (pktType === PACKET_OTHERHOST) {
       // ip_rcv_core drops frames for another host's MAC (SKB_DROP_REASON_OTHERHOST).
-      dev.drop(x, skb, 'local', 'OTHERHOST', 'the destination MAC is not this device\'s');
+      dev.drop(x, skb, 'local', 'OTHERHOST', vlanWithoutDev >= 0
+        ? `tagged with VLAN ${vlanWithoutDev}, which has no VLAN device on ${dev.name}: vlan_do_receive marks it PACKET_OTHERHOST`
+        : 'the destination MAC is not this device\'s');
       return;
     }
     const v6 = et === ETH_P_IPV6;

@@ -74,6 +74,26 @@ describe('datapath: NIC, XDP and the stack', () => {
     expect(c['b/drops/IP_FORWARD_DISABLED']).toBe(1);
   });
 
+  it('explains an OTHERHOST drop by its cause: another MAC, or a VLAN tag with no VLAN device', () => {
+    const { sim, net, eb } = twoHosts();
+    const reasons: string[] = [];
+    net.trace.subscribe((r: TraceRecord) => r.type === 'hop' && r.hook === 'drop' && reasons.push(r.reason ?? ''));
+    const tagged = buildPacket([
+      { kind: 'eth', dst: '02:00:00:00:00:02', src: '02:00:00:00:00:99' },
+      { kind: 'vlan', vid: 42 },
+      { kind: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+      { kind: 'udp', sport: 1, dport: 2 },
+    ]);
+    sim.schedule(0, () => net.inject(eb, udp('10.0.0.2', 9, '02:00:00:00:00:77')));
+    sim.schedule(10, () => net.inject(eb, tagged));
+    sim.run();
+    expect(net.counters.get('b/drops/OTHERHOST')).toBe(2);
+    expect(reasons).toEqual([
+      "local: OTHERHOST (the destination MAC is not this device's)",
+      'local: OTHERHOST (tagged with VLAN 42, which has no VLAN device on eth0: vlan_do_receive marks it PACKET_OTHERHOST)',
+    ]);
+  });
+
   it('forwards by longest-prefix route through a neighbour, decrementing the TTL', () => {
     const sim = new Simulator({ seed: 1 });
     const net = new Network(sim);
