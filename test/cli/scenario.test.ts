@@ -169,6 +169,7 @@ describe('chainlab trace', () => {
     expect(b.stderr).toMatch(/bad\.jsonl:4: a hop record needs "pkt"/);
     writeFileSync(bad, '{"type":"hop"\n');
     expect(cli(['trace', bad]).stderr).toMatch(/bad\.jsonl:1: not a JSON trace record/);
+    expect(cli(['trace', tmp]).stderr).toBe(`chainlab: ${tmp}: cannot read (EISDIR)\n`);
   });
 });
 

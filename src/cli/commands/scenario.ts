@@ -3,11 +3,12 @@
  * expectations, JUnit XML for CI), `trace` (one packet's way through a JSONL trace) and
  * `export --shell` (the same topology on a real Linux box).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { from, identity, type OperatorFunction } from 'rxjs';
+import { identity, ignoreElements, lastValueFrom, merge, Observable, share, tap, type OperatorFunction } from 'rxjs';
 import { BuildError, buildScenarioAsync, type Built } from '../../scenario/build.ts';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { exportShell } from '../../scenario/export-shell.ts';
@@ -185,29 +186,41 @@ function parseSeed(text: string | undefined): number | undefined {
   return seed;
 }
 
-/** The records of a JSON Lines trace; a line that is not a record names the file and line. */
-function readTrace(file: string): TraceRecord[] {
+/**
+ * The records of a JSON Lines trace, streamed line by line (a trace can be larger than memory);
+ * a line that is not a record names the file and line.
+ */
+function readTrace(file: string): Observable<TraceRecord> {
   if (!existsSync(file)) throw new CliError(`${file}: no such file`);
-  const out: TraceRecord[] = [];
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
+  return new Observable<TraceRecord>((sub) => {
+    const input = createReadStream(file, { encoding: 'utf8' });
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
+    const fail = (msg: string): void => {
+      sub.error(new CliError(`${file}:${n}: ${msg}`));
+      lines.close();
+    };
+    lines.on('line', (line) => {
+      n++;
+      if (sub.closed || !line.trim()) return;
       let r: unknown;
       try {
         r = JSON.parse(line);
       } catch {
-        throw new CliError(`${file}:${i + 1}: not a JSON trace record`);
+        return fail('not a JSON trace record');
       }
       const type = (r as { type?: unknown } | null)?.type;
-      if (type !== 'hop' && type !== 'stats' && type !== 'topology') throw new CliError(`${file}:${i + 1}: not a trace record (expected "type": "hop", "stats" or "topology")`);
-      if (type === 'hop' && (typeof (r as HopRecord).pkt !== 'number' || typeof (r as HopRecord).hook !== 'string')) throw new CliError(`${file}:${i + 1}: a hop record needs "pkt" (a number) and "hook"`);
-      out.push(r as TraceRecord);
+      if (type !== 'hop' && type !== 'stats' && type !== 'topology') return fail('not a trace record (expected "type": "hop", "stats" or "topology")');
+      if (type === 'hop' && (typeof (r as HopRecord).pkt !== 'number' || typeof (r as HopRecord).hook !== 'string')) return fail('a hop record needs "pkt" (a number) and "hook"');
+      sub.next(r as TraceRecord);
     });
-  return out;
+    lines.on('close', () => sub.complete());
+    // readline passes the stream's errors on (a folder, a file that vanished).
+    lines.on('error', (e: NodeJS.ErrnoException) => sub.error(new CliError(`${file}: cannot read (${e.code ?? e.message})`)));
+    return () => lines.close();
+  });
 }
 
-/** XML text and attribute values: markup escaped, line breaks kept as character references (an attribute would fold them to spaces), control characters XML 1.0 forbids dropped. */
 const xml = (s: string): string =>
   s
     // eslint-disable-next-line no-control-regex
@@ -300,7 +313,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  $ chainlab run scenarios/tc-nat.yaml --trace out.jsonl && chainlab trace out.jsonl --packet 3\n  $ chainlab trace out.jsonl --flow "udp 10.0.0.1:40000 > 10.0.0.100:80" --limit 2\n  $ chainlab trace out.jsonl --node lb/eth0 --hook tc-ingress --limit 5',
     )
-    .action((file: string, o: { packet?: string; flow?: string; node?: string; hook?: string; limit: string }) => {
+    .action(async (file: string, o: { packet?: string; flow?: string; node?: string; hook?: string; limit: string }) => {
       if (o.packet !== undefined && o.flow !== undefined) throw new CliError('--packet and --flow: give one of them');
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive integer, got '${o.limit}'`);
@@ -313,22 +326,37 @@ export function register(program: Command): void {
       const hooks = o.hook?.split(',').map((h) => h.trim()) ?? [];
       const unknown = hooks.filter((h) => !HOOKS.includes(h as Hook));
       if (unknown.length) throw new CliError(`--hook ${unknown.join(',')}: not a hook (hooks: ${HOOKS.join(', ')})`);
+      // Only the hops of the first `limit` packets are kept; the others are counted.
       const byPkt = new Map<number, HopRecord[]>();
-      const records = readTrace(file);
+      const more = new Set<number>();
       const sources: Record<string, string> = {};
-      for (const r of records) if (r.type === 'topology') Object.assign(sources, r.sources);
-      from(records)
-        .pipe(select, o.node !== undefined ? byNode(o.node) : identity, hooks.length ? byHook(...(hooks as Hook[])) : identity)
-        .subscribe((h) => {
-          const list = byPkt.get(h.pkt);
-          if (list) list.push(h);
-          else byPkt.set(h.pkt, [h]);
-        });
+      const records = readTrace(file).pipe(share());
+      await lastValueFrom(
+        merge(
+          records.pipe(
+            tap((r) => {
+              if (r.type === 'topology') Object.assign(sources, r.sources);
+            }),
+            ignoreElements(),
+          ),
+          records.pipe(
+            select,
+            o.node !== undefined ? byNode(o.node) : identity,
+            hooks.length ? byHook(...(hooks as Hook[])) : identity,
+            tap((h) => {
+              const list = byPkt.get(h.pkt);
+              if (list) list.push(h);
+              else if (byPkt.size < limit) byPkt.set(h.pkt, [h]);
+              else more.add(h.pkt);
+            }),
+            ignoreElements(),
+          ),
+        ),
+        { defaultValue: undefined },
+      );
       const what = [o.packet !== undefined ? `packet ${o.packet}` : o.flow !== undefined ? `flow "${o.flow}"` : 'any packet', o.node && `at ${o.node}`, o.hook && `at hook ${o.hook}`].filter(Boolean).join(' ');
       if (byPkt.size === 0) throw new CliError(`${file}: no hops for ${what}`);
-      let shown = 0;
       for (const [id, hs] of byPkt) {
-        if (shown++ === limit) break;
         console.log(`packet ${id}${hs[0].parent !== undefined ? ` (from packet ${hs[0].parent})` : ''}${hs[0].flow ? `  ${hs[0].flow}` : ''}`);
         for (const h of hs) {
           const progs = h.progs?.map((p) => `${p.prog} (${p.insns} insns${p.line ? `, ${p.line}` : ''})`).join(' → ');
@@ -337,7 +365,7 @@ export function register(program: Command): void {
           for (const p of h.printk ?? []) console.log(`${' '.repeat(14)}printk: ${p}`);
         }
       }
-      if (byPkt.size > limit) console.log(`… ${byPkt.size - limit} more packets (use --packet ID or --limit N)`);
+      if (more.size > 0) console.log(`… ${more.size} more packets (use --packet ID or --limit N)`);
     });
 
   program
