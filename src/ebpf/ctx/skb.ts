@@ -9,6 +9,9 @@ import { Memory, MemoryFault, type Region } from '../vm/memory.ts';
 import { fieldAt, fieldByName, pair, SK_BUFF, SK_BUFF_SIZE, SKB_WRITABLE } from './layout.ts';
 import type { PacketBuf } from './packet.ts';
 
+/** include/linux/skbuff.h: skb->queue_mapping when no queue is recorded. */
+const NO_QUEUE_MAPPING = 0xffff;
+
 export class SkbCtx {
   readonly region: Region;
   readonly view: DataView;
@@ -31,12 +34,12 @@ export class SkbCtx {
       owner: this,
       special: {
         load: (off, size) => this.load(off, size),
-        store: (off) => {
+        store: (off, size, lo) => {
           const f = fieldAt(SK_BUFF, off);
           if (!f || !writable.has(f.name)) {
             throw new MemoryFault(`write to __sk_buff.${f?.name ?? `+${off}`} is not allowed for ${progType}`);
           }
-          return false;
+          return this.storeU16(f.name, off, size, lo);
         },
       },
     });
@@ -82,6 +85,20 @@ export class SkbCtx {
 
   set protocol(hostOrder: number) {
     this.set('protocol', ((hostOrder & 0xff) << 8) | ((hostOrder >> 8) & 0xff));
+  }
+
+  /**
+   * Fields the sk_buff keeps in 16 bits (bpf_convert_ctx_access stores a half word): tc_index and
+   * tc_classid keep the low 16 bits; queue_mapping too, but a value ≥ NO_QUEUE_MAPPING (0xffff)
+   * is not stored at all. Found with the kernel oracle; other fields store their bytes.
+   */
+  private storeU16(name: string, off: number, size: number, lo: number): boolean {
+    if (name !== 'tc_index' && name !== 'tc_classid' && name !== 'queue_mapping') return false;
+    const f = fieldByName(SK_BUFF, name);
+    if (off !== f.off || size !== 4) throw new MemoryFault(`__sk_buff.${name} must be written whole (4 bytes)`);
+    if (name === 'queue_mapping' && lo >>> 0 >= NO_QUEUE_MAPPING) return true;
+    this.view.setUint32(off, lo & 0xffff, true);
+    return true;
   }
 
   private load(off: number, size: number): readonly [number, number] | undefined {

@@ -144,6 +144,7 @@ const EXPECTED: Record<string, Expect> = {
     license: 'GPL',
     programs: [
       ['tc_skb_fields', 'tc', CLS],
+      ['tc_skb_writes', 'tc', CLS],
       ['socket_skb_fields', 'socket', 'BPF_PROG_TYPE_SOCKET_FILTER'],
       ['cgroup_skb_fields', 'cgroup_skb/ingress', CG, 'BPF_CGROUP_INET_INGRESS'],
     ],

@@ -76,6 +76,7 @@ const CASES: Case[] = [
   },
   // Every __sk_buff field per program type and the test run's socket (bpf_sock, bpf_sk_fullsock).
   { obj: 'skb_fields', prog: 'tc_skb_fields' },
+  { obj: 'skb_fields', prog: 'tc_skb_writes' },
   { obj: 'skb_fields', prog: 'socket_skb_fields' },
   { obj: 'skb_fields', prog: 'cgroup_skb_fields' },
   { obj: 'helpers_misc', prog: 'tc_helpers_misc' },

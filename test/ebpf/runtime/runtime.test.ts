@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadObjectFile } from '../../../src/ebpf/elf/index.ts';
 import type { ObjectSpec } from '../../../src/ebpf/elf/spec.ts';
 import { Call, Exit, Mov, program, R0 } from '../../../src/ebpf/isa/dsl.ts';
 import { Runtime, RuntimeError } from '../../../src/ebpf/runtime/runtime.ts';
+import { testRun } from '../../../src/ebpf/runtime/test-run.ts';
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures');
 
@@ -35,6 +37,16 @@ describe('runtime loading', () => {
     expect(() => rt.load(other)).toThrow(/create map 'blocked_ports': pinned map at \/sys\/fs\/bpf\/blocked_ports does not match the definition/);
     // Another runtime (another simulation) has its own bpffs.
     expect(() => new Runtime().load(other)).not.toThrow();
+  });
+
+  it('keeps tc_index, tc_classid and queue_mapping in 16 bits and ignores queue_mapping ≥ 0xffff, as the kernel', () => {
+    const rt = new Runtime();
+    const obj = rt.load(loadObjectFile(join(FIX, 'skb_fields.o')));
+    const pkt = readFileSync(join(FIX, 'packets', 'udp.bin'));
+    expect(testRun(rt, obj.program('tc_skb_writes'), { dataIn: pkt }).retval).toBe(0);
+    const slot = (i: number): bigint => new DataView((obj.map('fields').tryLookup(Uint8Array.of(i, 0, 0, 0)).data as Uint8Array).slice().buffer).getBigUint64(0, true);
+    // tc_index, queue_mapping 0x12345 (ignored), queue_mapping = len, 0xffff (ignored), tc_classid
+    expect([2, 3, 4, 5, 6].map(slot)).toEqual([0x2345n, 0n, BigInt(pkt.length), BigInt(pkt.length), 0xef01n]);
   });
 
   it('refuses a helper chainlab does not implement, naming it and its id', () => {
