@@ -20,10 +20,10 @@ import { checkHelperCall, checkResourceLeak, checkReturnCode, enterSubprog, exit
 import { Env, type Rule, type SourceLine, VerifyFail, type VerifyOptions } from './env.ts';
 import { helperProto, MAP } from './helpers.ts';
 import { checkMemAccess, checkRegInit, checkRegWrite } from './mem.ts';
-import { alignComment, kernelInsnText, stateStr } from './print.ts';
+import { alignComment, frameStr, kernelInsnText, stateStr } from './print.ts';
 import { maybeLooping, statesEqual } from './prune.ts';
 import { isConst, markKnown, markNotInit as markNotInitReg, markUnknown, type MapInfo, pointer, scalarUnknown } from './reg.ts';
-import { allRegs, type Checkpoint, cloneState, curFrame, MAX_BPF_STACK, MAX_CALL_FRAMES, newFrame, type VState } from './state.ts';
+import { allRegs, type Checkpoint, cloneState, curFrame, type FuncState, MAX_BPF_STACK, MAX_CALL_FRAMES, newFrame, type VState } from './state.ts';
 import { regTypeStr } from './print.ts';
 import type { FuncDesc } from './btf-funcs.ts';
 import { computePrecision, type Precision } from './precision.ts';
@@ -210,6 +210,12 @@ class Walker {
     readonly precision: Precision,
   ) {
     this.depth = env.cfg.subprogs.map(() => 0);
+  }
+
+  /** print_verifier_state(…, print_all): one frame in full, and the references the state holds. */
+  private frameDump(f: FuncState): string {
+    const refs = this.env.st.refs;
+    return frameStr(f) + (refs.length ? ` refs=${refs.map((r) => r.id).join(',')}` : '');
   }
 
   private logLine(s: string): void {
@@ -411,6 +417,7 @@ class Walker {
     if (env.st.lock) env.fail('spin_lock', 'global function calls are not allowed while holding a lock');
     this.checkGlobalArgs(sub, desc);
     if (!this.called.includes(sub)) this.called.push(sub);
+    this.logLine(`Func#${sub} ('${desc.name}') is global and assumed valid.`);
     // A function that may move packet data invalidates the caller's packet pointers.
     if (this.changesPkt(sub)) {
       for (const r of allRegs(env.st)) if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end') markUnknown(r);
@@ -449,11 +456,14 @@ class Walker {
       }
       env.scratchRegs = 0;
       env.scratchSlots.clear();
+      const logged = env.log.length;
       const next = this.step(insn);
       if (this.withLog && (env.scratchRegs || env.scratchSlots.size) && next !== 'popped') {
         const i = env.log.length - 1;
         const s = stateStr(env.st, env.scratchRegs, env.scratchSlots);
-        if (s) env.log[i] = `${alignComment(env.log[i])};${s}`;
+        // print_insn_state(): after other output the state goes on a line of its own, under the next insn.
+        if (s && i >= logged) env.log.push(`${next === 'done' ? pc : next}:${s}`);
+        else if (s) env.log[i] = `${alignComment(env.log[i])};${s}`;
       }
       if (next === 'done') return;
       if (next === 'popped') continue;
@@ -525,7 +535,18 @@ class Walker {
         const sub = env.cfg.subprogOf[pc + 1 + insn.imm];
         const g = this.globals.get(sub);
         if (g) return this.callGlobal(insn, sub, g);
-        return enterSubprog(env, insn);
+        const target = enterSubprog(env, insn);
+        if (this.withLog) {
+          // __check_func_call(): both frames in full, then the callee's registers under its first insn.
+          const fr = env.st.frames;
+          this.logLine('caller:');
+          this.logLine(this.frameDump(fr[fr.length - 2]));
+          this.logLine('callee:');
+          this.logLine(this.frameDump(fr[fr.length - 1]));
+          env.scratchRegs = 0x7ff;
+          env.scratchSlots.clear();
+        }
+        return target;
       }
       case 'call_kfunc':
         env.fail('unsupported', `calling kernel function ${insn.imm} is not supported by chainlab`);
@@ -536,7 +557,20 @@ class Walker {
       case 'exit': {
         this.jmps++;
         this.recordDepth(env.st);
-        if (env.st.frames.length > 1) return exitSubprog(env);
+        if (env.st.frames.length > 1) {
+          const callee = this.withLog ? this.frameDump(env.frame) : '';
+          const back = exitSubprog(env);
+          if (this.withLog) {
+            // prepare_func_exit(): both frames in full.
+            this.logLine('returning from callee:');
+            this.logLine(callee);
+            this.logLine(`to caller at ${back}:`);
+            this.logLine(this.frameDump(env.frame));
+            env.scratchRegs = 0;
+            env.scratchSlots.clear();
+          }
+          return back;
+        }
         if (env.st.lock) env.fail('spin_lock', 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region');
         checkResourceLeak(env, 'BPF_EXIT instruction in main prog');
         if (env.frame.subprog !== 0) {

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Add, And, Call, Exit, JEq, JGT, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R6, R10, StoreImm, program, CallLocal, Ja, ins } from '../../../src/ebpf/isa/dsl.ts';
-import { verify, type VerifierMapDef } from '../../../src/ebpf/verifier/index.ts';
+import { join } from 'node:path';
+import { loadObjectFile } from '../../../src/ebpf/elf/index.ts';
+import { programFromObject, verify, type VerifierMapDef } from '../../../src/ebpf/verifier/index.ts';
 
 const xdpPkt = (n: number, readOff: number) =>
   program(LoadMem(R2, R1, 0, 'W'), LoadMem(R3, R1, 4, 'W'), Mov.reg(R4, R2), Add.imm(R4, n), JGT.reg(R4, R3, 'out'), LoadMem(R0, R2, readOff, 'W'), Exit(), Label('out'), Mov.imm(R0, 0), Exit());
@@ -77,6 +79,40 @@ describe('verify', () => {
       'R0 max value is outside of the allowed memory range',
       'processed 11 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0',
       '',
+    ]);
+  });
+
+  it('logs bpf-to-bpf calls as Linux 6.18 does: both frames on a static call, a note on a global one', () => {
+    const spec = loadObjectFile(join(import.meta.dirname, '..', '..', 'verifier-corpus', 'c', 'subprog_pkt_c.o'));
+    const run = (name: string): string[] => {
+      const p = spec.programs.find((x) => x.name === name);
+      if (!p) throw new Error(name);
+      return verify(programFromObject(spec, p)).log.trimEnd().split('\n');
+    };
+    // The kernel's own logs of these two programs (log_level 1), statistics line aside.
+    expect(run('pkt_bounds__pkt_to_static_unchecked_bad').slice(0, -1)).toEqual([
+      '0: R1=ctx() R10=fp0',
+      '; return first_byte((void *)(long)ctx->data) & 1; @ subprog_pkt_c.c:96',
+      '0: (61) r1 = *(u32 *)(r1 +0)          ; R1=pkt(r=0)',
+      '1: (85) call pc+2',
+      'caller:',
+      ' R10=fp0',
+      'callee:',
+      ' frame1: R1=pkt(r=0) R10=fp0',
+      '4: frame1: R1=pkt(r=0) R10=fp0',
+      '; return *p; @ subprog_pkt_c.c:90',
+      '4: (71) r0 = *(u8 *)(r1 +0)',
+      'invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)',
+      'R1 offset is outside of the packet',
+    ]);
+    const g = run('pkt_bounds__global_pull_stale_bad');
+    expect(g.slice(g.indexOf('6: (85) call pc+2'), -1)).toEqual([
+      '6: (85) call pc+2',
+      "Func#1 ('gpull') is global and assumed valid.",
+      '7: R0=scalar()',
+      '; return *p; @ subprog_pkt_c.c:50',
+      '7: (71) r0 = *(u8 *)(r6 +0)',
+      "R6 invalid mem access 'scalar'",
     ]);
   });
 
