@@ -125,3 +125,6 @@ export { testRun } from './ebpf/runtime/test-run.ts';
 export { loadObjectFile } from './ebpf/elf/index.ts';
 export { buildPacket } from './net/packet/build.ts';
 export type { TraceRecord, HopRecord } from './trace/records.ts';
+// The trace pipeline's RxJS operators, for `s.trace().pipe(byFlow(…), windowStats(…))`.
+export { hopsOnly, byPacket, byFlow, byNode, byHook, samplePackets, windowStats, boundedBatches, BoundedBuffer, type Batch } from './trace/stream.ts';
+export type { StatsRecord } from './trace/records.ts';
