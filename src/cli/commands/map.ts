@@ -97,12 +97,18 @@ const flagOf = (f: string | undefined): bigint => {
   throw new CliError(`update flag must be any, noexist or exist (bpftool's words), got '${f}'`);
 };
 
+/** Each subcommand's --help ends with examples, and says how contents carry between commands. */
+const examples = (...lines: string[]): string =>
+  `\nExamples:\n${lines.map((l) => `  $ chainlab map ${l}\n`).join('')}\n` +
+  'Without --state each command starts from the object\'s initial contents (global data, static PROG_ARRAY\n' +
+  'entries); --state FILE reads and writes the --map-init JSON, so a dump after an update sees the change.\n';
+
 export function register(program: Command): void {
   const map = program.command('map').description('inspect and change the maps of a BPF object, like bpftool map');
   const common = (c: Command): Command =>
     c.option('--state <file>', 'map contents carried between commands (the --map-init JSON shape)').option('--json', 'JSON output');
 
-  common(map.command('dump').description('dump every entry of a map (or of all maps)').argument('<obj>', 'BPF object (.o)').argument('[map]', 'map name')).action(
+  common(map.command('dump').addHelpText('after', examples('dump test/fixtures/tc_nat.o', 'dump test/fixtures/xdp_proto_count.o proto_count --json', 'dump tc_nat.o dnat_table --state state.json')).description('dump every entry of a map (or of all maps)').argument('<obj>', 'BPF object (.o)').argument('[map]', 'map name')).action(
     (obj: string, name: string | undefined, opts: StateOpts) => {
       const loaded = open(obj, opts);
       const all = dumpMaps(loaded);
@@ -123,7 +129,7 @@ export function register(program: Command): void {
     },
   );
 
-  common(map.command('lookup').description('look up one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>', 'key bytes as bpftool takes them: 10 0x0a 012, or hex 0a 00 …')).action(
+  common(map.command('lookup').addHelpText('after', examples('lookup test/fixtures/tc_nat.o dnat_table key 10 0 0 100 0 80 0 0 --state state.json', 'lookup test/fixtures/xdp_proto_count.o proto_count key hex 05 00 00 00 --json')).description('look up one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>', 'key bytes as bpftool takes them: 10 0x0a 012, or hex 0a 00 …')).action(
     (obj: string, name: string, kw: string, bytes: string[], opts: StateOpts) => {
       if (kw !== 'key') throw new CliError(`expected 'key' before the key bytes, got '${kw}'`);
       const loaded = open(obj, opts);
@@ -140,6 +146,7 @@ export function register(program: Command): void {
   common(
     map
       .command('update')
+      .addHelpText('after', examples('update test/fixtures/tc_nat.o dnat_table key 10 0 0 100 0 80 0 0 value 10 0 1 2 0x1f 0x90 0 0 --state state.json', 'update lb.o backends key hex 00 00 00 00 value hex 0a 00 01 02 noexist --state state.json'))
       .description('create or change an entry: map update OBJ MAP key BYTES… value BYTES… [any|noexist|exist]')
       .argument('<obj>')
       .argument('<map>')
@@ -159,7 +166,7 @@ export function register(program: Command): void {
     if (opts.state) saveState(loaded, opts.state);
   });
 
-  common(map.command('delete').description('delete one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>')).action(
+  common(map.command('delete').addHelpText('after', examples('delete test/fixtures/tc_nat.o dnat_table key 10 0 0 100 0 80 0 0 --state state.json')).description('delete one key').argument('<obj>').argument('<map>').argument('key').argument('<bytes...>')).action(
     (obj: string, name: string, kw: string, bytes: string[], opts: StateOpts) => {
       if (kw !== 'key') throw new CliError(`expected 'key' before the key bytes, got '${kw}'`);
       const loaded = open(obj, opts);

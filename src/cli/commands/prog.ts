@@ -150,6 +150,7 @@ export function register(program: Command): void {
   prog
     .command('show')
     .description('list the programs of an object, like `bpftool prog show`')
+    .addHelpText('after', '\nExamples:\n  $ chainlab prog show test/fixtures/tc_nat.o\n  $ chainlab prog show test/fixtures/xdp_redirect.o --json\n')
     .argument('<obj>', 'BPF object (.o)')
     .option('--json', 'JSON output')
     .action((obj: string, opts: { json?: boolean }) => {
@@ -183,6 +184,7 @@ export function register(program: Command): void {
   prog
     .command('dump')
     .description('dump a program\'s relocated instructions, like `bpftool prog dump xlated`')
+    .addHelpText('after', '\nExamples:\n  $ chainlab prog dump test/fixtures/tc_nat.o --prog tc_dnat\n  $ chainlab prog dump test/fixtures/xdp_proto_count.o --json\n')
     .argument('<obj>', 'BPF object (.o)')
     .option('--prog <name>', 'program when the object has several')
     .option('--json', 'JSON output')
