@@ -119,7 +119,9 @@ function recordRelocations(elf: ElfFile, funcs: Func[], maps: CollectedMaps, tex
       const at = `${where} (${func.name} insn ${pc})`;
       if (!insn) throw new LoadFailure(`${at}: points into the middle of an LD_IMM64`, ctx, step);
       if (sym.shndx === SHN_UNDEF) {
-        throw new LoadFailure(`${at}: symbol '${sym.name}' not found (undefined in this object; extern kfuncs, ksyms and kconfig are not supported)`, ctx, step);
+        // A call to an undefined symbol is libbpf's extern kfunc call (RELO_EXTERN_CALL).
+        if (insn.op.kind.startsWith('call')) throw new LoadFailure(`${at}: '${sym.name}' is an extern kernel function: kfuncs are not supported`, ctx, step);
+        throw new LoadFailure(`${at}: symbol '${sym.name}' not found (undefined in this object; extern ksyms and kconfig variables are not supported)`, ctx, step);
       }
       const isCall = insn.op.kind === 'call_local';
       const isLd = insn.op.kind === 'lddw';

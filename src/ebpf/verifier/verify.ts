@@ -549,7 +549,7 @@ class Walker {
         return target;
       }
       case 'call_kfunc':
-        env.fail('unsupported', `calling kernel function ${insn.imm} is not supported by chainlab`);
+        env.fail('unsupported', `calling kernel function ${insn.imm}: kfuncs are not supported by chainlab`);
         break;
       case 'callx':
         env.fail('invalid_insn', 'unknown opcode 8d');

@@ -89,7 +89,7 @@ describe('bad relocations and definitions', () => {
     const bytes = patched('bpf_calls', (p) => p.dv.setUint16(p.symbol(p.symbolIndex('mix')) + 6, 0, true));
     const e = loadError(bytes, 'bpf_calls.o');
     expect(e.message).toBe(
-      "bpf_calls.o: load relocations: .reltc entry 2 (calls_check insn 20): symbol 'mix' not found (undefined in this object; extern kfuncs, ksyms and kconfig are not supported)",
+      "bpf_calls.o: load relocations: .reltc entry 2 (calls_check insn 20): 'mix' is an extern kernel function: kfuncs are not supported",
     );
     expect([e.step, e.section, e.symbol]).toEqual(['load relocations', '.reltc', 'mix']);
   });
