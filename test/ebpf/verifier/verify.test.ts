@@ -3,7 +3,7 @@
  * kernel's style (the expected texts are Linux 6.18's own logs for the same programs).
  */
 import { describe, expect, it } from 'vitest';
-import { Add, And, Call, Exit, JEq, JGT, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R6, R10, StoreImm, program, CallLocal, Ja, ins } from '../../../src/ebpf/isa/dsl.ts';
+import { Add, And, Call, Exit, JEq, JGT, Label, LoadMapFd, LoadMem, Mov, R0, R1, R2, R3, R4, R5, R6, R10, StoreImm, program, CallLocal, CallKfunc, Ja, ins } from '../../../src/ebpf/isa/dsl.ts';
 import { join } from 'node:path';
 import { loadObjectFile } from '../../../src/ebpf/elf/index.ts';
 import { programFromObject, verify, type VerifierMapDef } from '../../../src/ebpf/verifier/index.ts';
@@ -158,5 +158,12 @@ describe('verify', () => {
     const r = verify({ insns: p, progType: 'xdp' });
     expect(r.accepted).toBe(true);
     expect(r.stackDepth).toEqual([40, 8]);
+  });
+
+  it('names a kfunc call as unsupported, not as a refusal', () => {
+    const r = verify({ insns: program(Mov.imm(R0, 0), CallKfunc(1234), Exit()), progType: 'xdp' });
+    expect(r.accepted).toBe(false);
+    expect(r.error?.rule).toBe('unsupported');
+    expect(r.error?.message).toBe('calling kernel function 1234: kfuncs are not supported by chainlab');
   });
 });
