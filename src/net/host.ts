@@ -47,6 +47,7 @@ export class Host {
       bootNs: () => BigInt(Math.round(net.sim.now)),
       randomU32: () => rng.nextU32(),
       hasDevice: (ifindex) => this.byIndex.has(ifindex),
+      deviceMtu: (ifindex) => this.byIndex.get(ifindex)?.mtu,
       fibLookup: (q) => this.fibLookup(q),
       tracePrintk: (line) => net.counters.add(`${name}/printk`, line.length > 0 ? 1 : 0),
     };
