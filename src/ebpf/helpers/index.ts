@@ -10,9 +10,9 @@
  *
  * Deliberately absent (a program calling them is refused at load): tunnel metadata
  * (skb_get/set_tunnel_key/opt: no tunnel devices), socket lookups and casts (sk_lookup_*,
- * skc_to_*, tcp_sock…), local/sk/task storage, timers, dynptrs, kptrs, stack traces, cgroup ids,
- * bpf_check_mtu, bpf_skb_under_cgroup, user-memory probes, msg_push/pop_data, and every helper
- * of program types chainlab does not run.
+ * skc_to_*, tcp_sock…), local/sk/task storage, timers, dynptrs, kptrs, stack traces,
+ * bpf_skb_under_cgroup (no CGROUP_ARRAY map), user-memory probes, msg_push/pop_data, and every
+ * helper of program types chainlab does not run.
  */
 import type { Insn } from '../isa/insn.ts';
 import type { HelperFn, HelperTable } from '../vm/engine.ts';
@@ -25,11 +25,13 @@ import { helperName } from './ids.ts';
 import { LOCK_HELPERS } from './lock.ts';
 import { LOOP_HELPERS } from './loop.ts';
 import { MAP_HELPERS } from './map.ts';
+import { MTU_HELPERS } from './mtu.ts';
 import { PRINTK_HELPERS } from './printk.ts';
 import { PROBE_HELPERS } from './probe.ts';
 import { GPL_ONLY_HELPERS, HELPERS_BY_PROG_TYPE } from './prog-types.ts';
 import { REDIRECT_HELPERS } from './redirect.ts';
 import { SKB_HELPERS } from './skb.ts';
+import { SKB_META_HELPERS } from './skb-meta.ts';
 import { SOCK_HELPERS } from './sock.ts';
 import { STRING_HELPERS } from './strings.ts';
 import { TAIL_CALL_HELPERS } from './tail-call.ts';
@@ -66,6 +68,8 @@ const FAMILIES: readonly ReadonlyMap<number, HelperFn>[] = [
   PROBE_HELPERS,
   STRING_HELPERS,
   ECN_HELPERS,
+  MTU_HELPERS,
+  SKB_META_HELPERS,
 ];
 
 /** Every kernel helper chainlab implements, by id. A fresh map each call: callers may add their own. */

@@ -33,6 +33,8 @@ export interface Host {
   randomU32(): number;
   /** Is there a netdev with this ifindex (redirect targets)? */
   hasDevice(ifindex: number): boolean;
+  /** The MTU of netdev ifindex (bpf_check_mtu); a host without it gives every device ETH_DATA_LEN. */
+  deviceMtu?(ifindex: number): number | undefined;
   /** bpf_fib_lookup against the simulated routing and neighbour tables. */
   fibLookup(q: FibQuery): FibResult;
   /** bpf_trace_printk output, one formatted line. */
@@ -96,6 +98,10 @@ export class StandaloneHost implements Host {
   }
   hasDevice(ifindex: number): boolean {
     return ifindex === 1;
+  }
+  /** lo's MTU (loopback_setup: 64 KiB). */
+  deviceMtu(ifindex: number): number | undefined {
+    return ifindex === 1 ? 65536 : undefined;
   }
   fibLookup(): FibResult {
     return { ret: BPF_FIB_LKUP_RET_NOT_FWDED, ifindex: 0, smac: new Uint8Array(6), dmac: new Uint8Array(6), mtu: 0 };

@@ -160,6 +160,15 @@ const EXPECTED: Record<string, Expect> = {
       ['.rodata.str1.1', 'BPF_MAP_TYPE_ARRAY', 4, 114, 1],
     ],
   },
+  helpers_net: {
+    license: 'GPL',
+    programs: [
+      ['tc_check_mtu', 'tc', CLS],
+      ['tc_skb_meta', 'tc', CLS],
+      ['xdp_check_mtu', 'xdp', XDP, 'BPF_XDP'],
+    ],
+    maps: [['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 64]],
+  },
   map_in_map: {
     license: 'GPL',
     programs: [['xdp_parity', 'xdp', XDP, 'BPF_XDP']],

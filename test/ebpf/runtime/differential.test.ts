@@ -80,6 +80,10 @@ const CASES: Case[] = [
   { obj: 'skb_fields', prog: 'socket_skb_fields' },
   { obj: 'skb_fields', prog: 'cgroup_skb_fields' },
   { obj: 'helpers_misc', prog: 'tc_helpers_misc' },
+  // bpf_check_mtu against lo, cgroup ids, classid, xfrm state, bpf_skb_set_tstamp.
+  { obj: 'helpers_net', prog: 'tc_check_mtu' },
+  { obj: 'helpers_net', prog: 'xdp_check_mtu' },
+  { obj: 'helpers_net', prog: 'tc_skb_meta' },
   { obj: 'map_kinds', prog: 'xdp_map_kinds' },
   { obj: 'map_kinds', prog: 'tc_map_kinds' },
   // The redirects (DEVMAP, DEVMAP_HASH, CPUMAP, ifindex): a test run returns the verdict; ifindex 1 is lo.
@@ -105,6 +109,15 @@ function skbCtxIn(): Uint8Array {
   v.setUint32(164, 1, true); // gso_segs
   return b;
 }
+/** A GSO skb (gso_size set): bpf_check_mtu lets a GSO skb longer than the device pass. */
+function gsoCtxIn(): Uint8Array {
+  const b = skbCtxIn();
+  const v = new DataView(b.buffer);
+  v.setUint32(164, 2, true); // gso_segs
+  v.setUint32(176, 1000, true); // gso_size
+  return b;
+}
+CASES.push({ obj: 'helpers_net', prog: 'tc_check_mtu', ctxIn: gsoCtxIn() }, { obj: 'helpers_net', prog: 'tc_skb_meta', ctxIn: skbCtxIn() });
 CASES.push({ obj: 'bpf_calls', prog: 'calls_check', ctxIn: skbCtxIn() }, { obj: 'skb_fields', prog: 'tc_skb_fields', ctxIn: skbCtxIn() }, { obj: 'socket_ldabs', prog: 'socket_http', ctxIn: skbCtxIn() });
 
 const corpus = packetCorpus();
@@ -185,7 +198,7 @@ describe.skipIf(!avail.ok)('random packets agree with the kernel (fast-check, se
     for (const [at, v] of edits) b[14 + (at % Math.max(1, b.length - 14))] = v;
     return { name: `fc-${i}-${base[from].name}`, bytes: b };
   });
-  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds', 'skb_fields', 'helpers_misc'].includes(c.obj));
+  const targets = CASES.filter((c) => ['xdp_proto_count', 'tc_nat', 'maps_user', 'xdp_encap', 'socket_ldabs', 'map_kinds', 'skb_fields', 'helpers_misc', 'helpers_net'].includes(c.obj));
   it.each(targets.map((c) => [`${c.obj}:${c.prog}`, c] as const))('%s', async (_n, c) => {
     const mismatches = await compareWithKernel(c, packets);
     expect(mismatches.length, `${mismatches.length} mismatches:\n` + mismatches.slice(0, 6).join('\n')).toBe(0);

@@ -1,0 +1,116 @@
+/**
+ * bpf_check_mtu against a simulated device (the test run's lo is covered by the differential
+ * test, test/fixtures/helpers_net.c), its GSO segment check, and the cgroup/tstamp/xfrm helpers
+ * where a simulated skb differs from a test run's (no socket, a TIME_WAIT socket).
+ */
+import { describe, expect, it } from 'vitest';
+import { TestRun, u32le } from './harness.ts';
+import { StandaloneHost } from '../../../src/ebpf/runtime/host.ts';
+import { BpfSock, TCP_TIME_WAIT } from '../../../src/ebpf/ctx/sock.ts';
+import { setSkbState } from '../../../src/ebpf/helpers/index.ts';
+
+const EINVAL = -22, ENODEV = -19, EOPNOTSUPP = -95;
+const CHECK_MTU = 163;
+const SEGS = 1;
+const SUCCESS = 0, FRAG_NEEDED = 1, SEGS_TOOBIG = 2;
+
+/** lo (65536) and a 1500-byte Ethernet device with ifindex 2. */
+class TwoDevices extends StandaloneHost {
+  override hasDevice(ifindex: number): boolean {
+    return ifindex === 1 || ifindex === 2;
+  }
+  override deviceMtu(ifindex: number): number | undefined {
+    return ifindex === 2 ? 1500 : super.deviceMtu(ifindex);
+  }
+}
+
+/** An Ethernet/IPv4/TCP frame of `len` bytes (IHL 5, doff 5). */
+function tcpFrame(len: number): Uint8Array {
+  const b = new Uint8Array(len);
+  b[12] = 0x08;
+  b[14] = 0x45;
+  b[23] = 6;
+  b[14 + 20 + 12] = 5 << 4;
+  return b;
+}
+
+function mtuCall(t: TestRun, ifindex: number, mtuLen: number, diff: number, flags: number): { ret: number; mtu: number } {
+  const at = t.put(0, u32le(mtuLen));
+  const ret = t.num(CHECK_MTU, t.skb?.addr ?? t.xdp?.addr ?? 0n, ifindex, at, diff >>> 0, flags);
+  return { ret, mtu: new DataView(t.stackBytes(0, 4).buffer).getUint32(0, true) };
+}
+
+describe('bpf_check_mtu on a simulated device', () => {
+  it('tc: the skb device (ifindex 0) or another by ifindex; 1514 bytes fit a 1500 MTU, 1515 do not', () => {
+    const t = new TestRun({ packet: tcpFrame(1000), host: new TwoDevices() });
+    t.skb?.set('ifindex', 2);
+    expect(mtuCall(t, 0, 0, 514, 0)).toEqual({ ret: SUCCESS, mtu: 1500 });
+    expect(mtuCall(t, 0, 0, 515, 0)).toEqual({ ret: FRAG_NEEDED, mtu: 1500 });
+    expect(mtuCall(t, 1, 0, 515, 0)).toEqual({ ret: SUCCESS, mtu: 65536 });
+    expect(mtuCall(t, 0, 1501, 0, 0)).toEqual({ ret: FRAG_NEEDED, mtu: 1500 });
+    expect(mtuCall(t, 3, 1501, 0, 0)).toEqual({ ret: ENODEV, mtu: 1501 });
+    expect(mtuCall(t, 0, 9, 0, 4)).toEqual({ ret: EINVAL, mtu: 9 });
+  });
+
+  it('XDP: the ingress device; any flag is -EINVAL', () => {
+    const t = new TestRun({ progType: 'BPF_PROG_TYPE_XDP', packet: tcpFrame(1515), host: new TwoDevices() });
+    t.xdp?.set('ingress_ifindex', 2);
+    expect(mtuCall(t, 0, 0, 0, 0)).toEqual({ ret: FRAG_NEEDED, mtu: 1500 });
+    expect(mtuCall(t, 0, 0, -1, 0)).toEqual({ ret: SUCCESS, mtu: 1500 });
+    expect(mtuCall(t, 0, 7, 0, SEGS)).toEqual({ ret: EINVAL, mtu: 7 });
+  });
+
+  it('a GSO skb longer than the device passes; with BPF_MTU_CHK_SEGS each segment must fit', () => {
+    const t = new TestRun({ packet: tcpFrame(3000), host: new TwoDevices() });
+    const skb = t.skb;
+    if (!skb) throw new Error('no skb');
+    skb.set('ifindex', 2);
+    expect(mtuCall(t, 0, 0, 0, 0).ret).toBe(FRAG_NEEDED);
+    setSkbState(skb, { transOff: 34, gsoType: 1 /* SKB_GSO_TCPV4 */ });
+    skb.set('gso_size', 1460); // 20 + 20 + 1460 = 1500
+    expect(mtuCall(t, 0, 0, 0, 0).ret).toBe(SUCCESS);
+    expect(mtuCall(t, 0, 0, 0, SEGS).ret).toBe(SUCCESS);
+    skb.set('gso_size', 1461);
+    expect(mtuCall(t, 0, 0, 0, SEGS)).toEqual({ ret: SEGS_TOOBIG, mtu: 1500 });
+    expect(mtuCall(t, 0, 0, 0, 0).ret).toBe(SUCCESS);
+    // SEGS takes neither a length nor a length difference.
+    expect(mtuCall(t, 0, 0, 1, SEGS).ret).toBe(EINVAL);
+  });
+
+  it('a host that cannot tell MTUs gives its devices ETH_DATA_LEN', () => {
+    const host = new StandaloneHost();
+    const t = new TestRun({ packet: tcpFrame(100), host: { nowNs: () => 0n, bootNs: () => 0n, randomU32: () => 0, hasDevice: (i) => i === 1, fibLookup: () => host.fibLookup(), tracePrintk: () => {} } });
+    expect(mtuCall(t, 0, 0, 0, 0)).toEqual({ ret: SUCCESS, mtu: 1500 });
+  });
+});
+
+describe('cgroup ids, classid, xfrm state and tstamp of a simulated skb', () => {
+  it('an skb without a socket has cgroup id 0; a full socket is in the root cgroup (id 1); a TIME_WAIT socket is not full', () => {
+    const t = new TestRun({ packet: tcpFrame(60) });
+    const skb = t.skb;
+    if (!skb) throw new Error('no skb');
+    expect([t.num(79, skb.addr), t.num(83, skb.addr, 0), t.num(151, skb.addr)]).toEqual([0, 0, 0]);
+    const full = new BpfSock(t.mem, { family: 2, state: 1 });
+    skb.sk = full.addr;
+    expect([t.num(79, skb.addr), t.num(83, skb.addr, 0), t.num(83, skb.addr, 1), t.num(83, skb.addr, -1)]).toEqual([1, 1, 0, 0]);
+    skb.sk = new BpfSock(t.mem, { family: 2, state: TCP_TIME_WAIT }).addr;
+    expect(t.num(79, skb.addr)).toBe(0);
+    expect([t.num(80), t.num(123, 0), t.num(123, 1)]).toEqual([1, 1, 0]);
+  });
+
+  it('xfrm state: -EINVAL and the first `size` bytes cleared', () => {
+    const t = new TestRun({ packet: tcpFrame(60) });
+    t.put(0, new Uint8Array(16).fill(0x5a));
+    expect(t.num(66, t.skb?.addr ?? 0n, 0, t.sp(0), 8, 0)).toBe(EINVAL);
+    expect([...t.stackBytes(0, 10)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0x5a, 0x5a]);
+  });
+
+  it('set_tstamp refuses a non-IP skb', () => {
+    const frame = tcpFrame(60);
+    frame[12] = 0x08;
+    frame[13] = 0x06;
+    const t = new TestRun({ packet: frame });
+    expect(t.num(192, t.skb?.addr ?? 0n, 5, 1)).toBe(EOPNOTSUPP);
+    expect(t.skb?.getU64('tstamp')).toBe(0n);
+  });
+});
