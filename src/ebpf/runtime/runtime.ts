@@ -14,7 +14,7 @@ import { checkStructure, StructureError } from '../verifier/structure.ts';
 import { programFromObject, verify, type VerifyResult } from '../verifier/index.ts';
 import type { Engine, HelperFn, LoadedProgram, RunResult } from '../vm/engine.ts';
 import { fromBig } from '../vm/int64.ts';
-import { Interpreter } from '../vm/interpreter.ts';
+import { Interpreter, type LegacyPacket } from '../vm/interpreter.ts';
 import { Memory, type Region } from '../vm/memory.ts';
 import { Bpffs } from './bpffs.ts';
 import type { ProgEnv } from './env.ts';
@@ -55,8 +55,19 @@ export function verifyProgram(spec: ObjectSpec, p: ProgramSpec, nCpus = 64): Ver
   return verify(programFromObject(spec, p), { nrCpus: nCpus });
 }
 
-/** Programs the interpreter runs with LD_ABS/LD_IND read the skb's linear data. */
-const legacyPacket = (env: unknown): Uint8Array | undefined => (env as ProgEnv | undefined)?.skb?.pkt.bytes();
+/**
+ * What LD_ABS/LD_IND read: the skb's buffer. tc programs see skb->data at the MAC header; socket
+ * filters and cgroup programs at the network header, with the MAC header the ETH_HLEN bytes before.
+ */
+const legacyPacket = (env: unknown): LegacyPacket | undefined => {
+  const e = env as ProgEnv | undefined;
+  const pkt = e?.skb?.pkt;
+  if (!pkt) return undefined;
+  const l2 = e.progType === 'BPF_PROG_TYPE_SCHED_CLS' || e.progType === 'BPF_PROG_TYPE_SCHED_ACT';
+  const mac = l2 ? pkt.data : pkt.data >= ETH_HLEN ? pkt.data - ETH_HLEN : -1;
+  return { buf: pkt.buf, data: pkt.data, end: pkt.dataEnd, mac, net: l2 ? pkt.data + ETH_HLEN : pkt.data };
+};
+const ETH_HLEN = 14;
 
 let nextProgId = 1;
 

@@ -26,8 +26,24 @@ import { generateJitSource, JIT_MAX_INSNS } from './jit-gen.ts';
 import { bswap16, bswap32, divmodS64, divmodU64, fromBig, fromInt, mulhiU32, toU64 } from './int64.ts';
 import { fmtAddr, Memory, MemoryFault, type Region, TAG_BASE } from './memory.ts';
 
-/** Linear packet bytes that the legacy LD_ABS/LD_IND loads read (skb->data onwards). */
-export type LegacyPacketFn = (env: unknown) => Uint8Array | undefined;
+/**
+ * What the legacy LD_ABS/LD_IND loads read: the skb's buffer from its head, where skb->data and
+ * the tail are, and the MAC and network headers (for negative offsets: SKF_LL_OFF, SKF_NET_OFF).
+ * A bare Uint8Array is linear data alone (no headers: negative offsets end the program).
+ */
+export interface LegacyPacket {
+  readonly buf: Uint8Array;
+  readonly data: number;
+  readonly end: number;
+  /** Offsets in buf of skb_mac_header() (-1: not set) and skb_network_header(). */
+  readonly mac: number;
+  readonly net: number;
+}
+export type LegacyPacketFn = (env: unknown) => Uint8Array | LegacyPacket | undefined;
+
+/** linux/filter.h: negative LD_ABS offsets relative to the network and the MAC header. */
+const SKF_NET_OFF = -0x100000;
+const SKF_LL_OFF = -0x200000;
 
 export interface InterpreterOptions {
   /** Where LD_ABS/LD_IND read from; without it they stop the program with r0 = 0 (no packet). */
@@ -198,15 +214,29 @@ function callHelper(st: ExecState, pc: number, id: number): number {
 }
 
 function ldAbs(st: ExecState, off: number, size: number): boolean {
-  const pkt = st.prog.legacyPacket?.(st.env);
-  // Out of bounds (or no packet): the kernel ends the program with r0 = 0 (bpf_skb_load_helper).
-  if (!pkt || off < 0 || off + size > pkt.length) {
+  const src = st.prog.legacyPacket?.(st.env);
+  let buf: Uint8Array | undefined;
+  let at = -1;
+  if (src instanceof Uint8Array) {
+    if (off >= 0 && off + size <= src.length) [buf, at] = [src, off];
+  } else if (src) {
+    // bpf_skb_load_helper_*: a non-negative offset reads from skb->data; a negative one at or above
+    // SKF_LL_OFF from the network or MAC header (bpf_internal_load_pointer_neg_helper), anywhere
+    // between the buffer's head and its tail.
+    let p = -1;
+    if (off >= 0) p = src.data + off;
+    else if (off >= SKF_NET_OFF) p = src.net + (off - SKF_NET_OFF);
+    else if (off >= SKF_LL_OFF && src.mac >= 0) p = src.mac + (off - SKF_LL_OFF);
+    if (p >= 0 && p + size <= src.end) [buf, at] = [src.buf, p];
+  }
+  // Out of bounds (or no packet): the kernel ends the program with r0 = 0.
+  if (!buf) {
     st.lo[0] = 0;
     st.hi[0] = 0;
     return false;
   }
   let v = 0;
-  for (let i = 0; i < size; i++) v = (v << 8) | pkt[off + i];
+  for (let i = 0; i < size; i++) v = (v << 8) | buf[at + i];
   st.lo[0] = size === 4 ? v | 0 : v;
   st.hi[0] = 0;
   return true;

@@ -26,8 +26,10 @@ describe(`instruction edges against Linux ${recorded.kernel}`, () => {
   for (const [tier, tierUpAfter] of [['interpreter', Infinity], ['compiled', 0]] as const) {
     it.each(recorded.cases)(`${tier}: $name`, ({ code, retval }) => {
       const insns = decode(hexToBytes(code));
-      // A socket filter's LD_ABS reads from skb->data: the network header, 14 bytes into the test packet.
-      const prog = new Interpreter({ tierUpAfter, legacyPacket: () => PACKET.subarray(LD_ABS_BASE) }).load({ name: 'edge', insns }, new Memory(), new Map());
+      // A socket filter's LD_ABS reads from skb->data: the network header, 14 bytes into the test
+      // packet, after the MAC header (what SKF_NET_OFF and SKF_LL_OFF reach).
+      const legacy = { buf: PACKET, data: LD_ABS_BASE, end: PACKET.length, mac: 0, net: LD_ABS_BASE };
+      const prog = new Interpreter({ tierUpAfter, legacyPacket: () => legacy }).load({ name: 'edge', insns }, new Memory(), new Map());
       const r = prog.run();
       expect(r.error).toBeUndefined();
       expect(Number(BigInt.asUintN(32, r.r0 as bigint))).toBe(retval);
