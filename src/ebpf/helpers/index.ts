@@ -8,8 +8,7 @@
  * the run through HelperContext.env (a ProgEnv), program memory only through the checked memory
  * model, time and randomness only through the Host.
  *
- * Deliberately absent (a program calling them is refused at load): tunnel metadata
- * (skb_get/set_tunnel_key/opt: no tunnel devices), socket lookups and casts (sk_lookup_*,
+ * Deliberately absent (a program calling them is refused at load): socket lookups and casts (sk_lookup_*,
  * skc_to_*, tcp_sock…), local/sk/task storage, timers, dynptrs, kptrs, stack traces,
  * bpf_skb_under_cgroup (no CGROUP_ARRAY map), user-memory probes, msg_push/pop_data, and every
  * helper of program types chainlab does not run.
@@ -36,6 +35,7 @@ import { SOCK_HELPERS } from './sock.ts';
 import { STRING_HELPERS } from './strings.ts';
 import { TAIL_CALL_HELPERS } from './tail-call.ts';
 import { TIME_HELPERS } from './time.ts';
+import { TUNNEL_HELPERS } from './tunnel.ts';
 import { XDP_HELPERS } from './xdp.ts';
 
 export { HELPER_NAMES, helperId, helperName } from './ids.ts';
@@ -70,6 +70,7 @@ const FAMILIES: readonly ReadonlyMap<number, HelperFn>[] = [
   ECN_HELPERS,
   MTU_HELPERS,
   SKB_META_HELPERS,
+  TUNNEL_HELPERS,
 ];
 
 /** Every kernel helper chainlab implements, by id. A fresh map each call: callers may add their own. */

@@ -31,6 +31,28 @@ export interface SkbState extends SkbCsumState {
   innerNetOff: number;
   /** skb_shinfo(skb)->gso_type bits (SKB_GSO_*); gso_size and gso_segs live in the context. */
   gsoType: number;
+  /** The tunnel metadata bpf_skb_set_tunnel_key attached (a metadata dst); undefined: none. */
+  tunnel: TunnelInfo | undefined;
+}
+
+/**
+ * struct ip_tunnel_info as bpf_skb_set_tunnel_key/opt fill it: addresses in the transmit
+ * direction (dst is the remote end), the key's flags as their 16-bit TUNNEL_* word, options.
+ */
+export interface TunnelInfo {
+  ipv6: boolean;
+  /** The low 32 bits of the 64-bit tun_id (the helpers carry 32). */
+  id: number;
+  tos: number;
+  ttl: number;
+  /** Flow label (IPv6 only), 20 bits. */
+  label: number;
+  /** IPv4: the address as a host-order u32 in bytes 0..3 (little-endian), rest 0; IPv6: the 16 bytes. */
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** TUNNEL_CSUM (0x1) … TUNNEL_GTP_OPT (0x8000): bit i is IP_TUNNEL_*_BIT i. */
+  flags: number;
+  options: Uint8Array;
 }
 
 /** Program types whose skb data starts at the MAC header (tc: `is_l2` in bpf_prog_test_run_skb). */
@@ -55,6 +77,7 @@ function initial(skb: SkbCtx): SkbState {
     innerMacOff: 0,
     innerNetOff: 0,
     gsoType: 0,
+    tunnel: undefined,
   };
 }
 

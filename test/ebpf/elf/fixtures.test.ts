@@ -165,9 +165,11 @@ const EXPECTED: Record<string, Expect> = {
     programs: [
       ['tc_check_mtu', 'tc', CLS],
       ['tc_skb_meta', 'tc', CLS],
+      ['tc_tunnel', 'tc', CLS],
+      ['tc_tunnel6', 'tc', CLS],
       ['xdp_check_mtu', 'xdp', XDP, 'BPF_XDP'],
     ],
-    maps: [['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 64]],
+    maps: [['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 160]],
   },
   map_in_map: {
     license: 'GPL',
