@@ -8,8 +8,8 @@
  * the run through HelperContext.env (a ProgEnv), program memory only through the checked memory
  * model, time and randomness only through the Host.
  *
- * Deliberately absent (a program calling them is refused at load): socket lookups and casts (sk_lookup_*,
- * skc_to_*, tcp_sock…), local/sk/task storage, timers, dynptrs, kptrs, stack traces,
+ * Deliberately absent (a program calling them is refused at load): the skc_to_* casts, the
+ * syncookie helpers, sk_assign, local/sk/task storage, timers, dynptrs, kptrs, stack traces,
  * bpf_skb_under_cgroup (no CGROUP_ARRAY map), user-memory probes, msg_push/pop_data, and every
  * helper of program types chainlab does not run.
  */
@@ -31,6 +31,7 @@ import { GPL_ONLY_HELPERS, HELPERS_BY_PROG_TYPE } from './prog-types.ts';
 import { REDIRECT_HELPERS } from './redirect.ts';
 import { SKB_HELPERS } from './skb.ts';
 import { SKB_META_HELPERS } from './skb-meta.ts';
+import { SK_LOOKUP_HELPERS } from './sk-lookup.ts';
 import { SOCK_HELPERS } from './sock.ts';
 import { STRING_HELPERS } from './strings.ts';
 import { TAIL_CALL_HELPERS } from './tail-call.ts';
@@ -71,6 +72,7 @@ const FAMILIES: readonly ReadonlyMap<number, HelperFn>[] = [
   MTU_HELPERS,
   SKB_META_HELPERS,
   TUNNEL_HELPERS,
+  SK_LOOKUP_HELPERS,
 ];
 
 /** Every kernel helper chainlab implements, by id. A fresh map each call: callers may add their own. */

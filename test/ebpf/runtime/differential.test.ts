@@ -80,12 +80,15 @@ const CASES: Case[] = [
   { obj: 'skb_fields', prog: 'socket_skb_fields' },
   { obj: 'skb_fields', prog: 'cgroup_skb_fields' },
   { obj: 'helpers_misc', prog: 'tc_helpers_misc' },
-  // bpf_check_mtu against lo, cgroup ids, classid, xfrm state, bpf_skb_set_tstamp, tunnel key and options.
+  // helpers_net.o: bpf_check_mtu against lo, cgroup ids, classid, xfrm state, bpf_skb_set_tstamp, tunnel key and options.
   { obj: 'helpers_net', prog: 'tc_check_mtu' },
   { obj: 'helpers_net', prog: 'xdp_check_mtu' },
   { obj: 'helpers_net', prog: 'tc_skb_meta' },
   { obj: 'helpers_net', prog: 'tc_tunnel' },
   { obj: 'helpers_net', prog: 'tc_tunnel6' },
+  // Socket lookups towards a port nothing listens on (none found, as in chainlab), the test run socket's casts.
+  { obj: 'helpers_net', prog: 'tc_sk_lookup' },
+  { obj: 'helpers_net', prog: 'xdp_sk_lookup' },
   { obj: 'map_kinds', prog: 'xdp_map_kinds' },
   { obj: 'map_kinds', prog: 'tc_map_kinds' },
   // The redirects (DEVMAP, DEVMAP_HASH, CPUMAP, ifindex): a test run returns the verdict; ifindex 1 is lo.

@@ -1,7 +1,8 @@
 /**
- * bpf_check_mtu against a simulated device (the test run's lo is covered by the differential
- * test, test/fixtures/helpers_net.c), its GSO segment check, and the cgroup/tstamp/xfrm helpers
- * where a simulated skb differs from a test run's (no socket, a TIME_WAIT socket).
+ * Networking helpers where a simulated run differs from a test run (which the differential test
+ * covers with test/fixtures/helpers_net.c): bpf_check_mtu against a simulated device and its
+ * GSO segment check, the cgroup/tstamp/xfrm helpers on an skb without a socket or with a
+ * TIME_WAIT one, and the socket casts of sockets a test run never has (UDP, a TCP listener).
  */
 import { describe, expect, it } from 'vitest';
 import { TestRun, u32le } from './harness.ts';
@@ -112,5 +113,24 @@ describe('cgroup ids, classid, xfrm state and tstamp of a simulated skb', () => 
     const t = new TestRun({ packet: frame });
     expect(t.num(192, t.skb?.addr ?? 0n, 5, 1)).toBe(EOPNOTSUPP);
     expect(t.skb?.getU64('tstamp')).toBe(0n);
+  });
+});
+
+describe('socket lookups and casts on the simulated host', () => {
+  it('lookups find no socket (the hosts have none); sk_release is 0', () => {
+    const t = new TestRun({ packet: tcpFrame(60) });
+    const tuple = t.put(0, new Uint8Array(12));
+    for (const id of [84, 85, 99]) expect(t.num(id, t.skb?.addr ?? 0n, tuple, 12, -1n, 0)).toBe(0);
+  });
+
+  it('tcp_sock: NULL for a socket that is not TCP, a clear stop for a TCP one; get_listener_sock: only a TCP listener', () => {
+    const t = new TestRun({ packet: tcpFrame(60) });
+    const udp = new BpfSock(t.mem, { family: 2, protocol: 17, state: 7 });
+    expect(t.num(96, udp.addr)).toBe(0);
+    expect(t.num(98, udp.addr)).toBe(0);
+    const listener = new BpfSock(t.mem, { family: 2, protocol: 6, state: 10 });
+    expect(t.call(98, listener.addr)).toBe(listener.addr);
+    expect(() => t.call(96, listener.addr)).toThrow(/does not model struct bpf_tcp_sock/);
+    expect(t.num(86, listener.addr)).toBe(0);
   });
 });
