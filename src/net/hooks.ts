@@ -53,6 +53,20 @@ function lineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
   return s;
 }
 
+/**
+ * The \`return\` statement that set the verdict, when the run was traced (verdictPc: the last write
+ * of r0 in the outermost frame) and the line table attributes that instruction to a \`return\`.
+ * Otherwise undefined, and the trace shows the exit's line: clang often merges returns into one
+ * exit, gives the r0 write no line (line 0) or hoists it into another statement (the function's
+ * first line), and a line guessed from those would look right and be wrong.
+ */
+function returnLineOf(prog: LiveProgram, pc: number | undefined): string | undefined {
+  if (pc === undefined) return undefined;
+  const li = lineAt(prog.spec, pc);
+  if (!li || li.line === 0 || !/\breturn\b/.test(li.text)) return undefined;
+  return lineOf(prog, pc);
+}
+
 /** A program run as the hook sees it; the trace's per-program steps are built only when read. */
 class RunOutcome implements ProgOutcome {
   private stepList?: ProgStep[];
@@ -68,12 +82,15 @@ class RunOutcome implements ProgOutcome {
   ) {}
   get steps(): ProgStep[] {
     const prog = this.prog;
-    return (this.stepList ??= this.run.steps.map((s) => ({ prog: s.name, insns: s.insns, line: lineOf(prog.object.programs.get(s.name) ?? prog, s.exitPc) })));
+    return (this.stepList ??= this.run.steps.map((s) => {
+      const p = prog.object.programs.get(s.name) ?? prog;
+      return { prog: s.name, insns: s.insns, line: returnLineOf(p, s.verdictPc) ?? lineOf(p, s.exitPc) };
+    }));
   }
 }
 
-function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: readonly bigint[], signed: boolean): ProgOutcome {
-  const r = prog.run(env, args);
+function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: readonly bigint[], signed: boolean, traced: boolean): ProgOutcome {
+  const r = prog.run(env, args, undefined, traced);
   const lo = r.r0Lo ?? Number(BigInt.asIntN(32, r.r0 ?? 0n));
   const cost = costs.progEntryNs * (1 + r.tailCalls) + r.insns * costs.insnNs + r.helperCalls * costs.helperCallNs;
   return new RunOutcome(signed ? lo : lo >>> 0, cost, env.redirect, env.clonesMade, env.printkLines, r.error, prog, r);
@@ -87,7 +104,11 @@ function outcome(prog: LiveProgram, env: RunEnv, costs: CostProfile, args: reado
 export class HookScratch {
   private xdpHook?: { pkt: PacketBuf; ctx: XdpCtx; args: readonly bigint[] };
   private readonly skb = new Map<string, { pkt: PacketBuf; ctx: SkbCtx; args: readonly bigint[] }>();
-  constructor(private readonly rt: Runtime) {}
+  /** `observed`: whether hops are watched now (then runs note their verdict's instruction). */
+  constructor(
+    private readonly rt: Runtime,
+    readonly observed: () => boolean = () => false,
+  ) {}
 
   /** The xdp_buff, its xdp_md and the program's arguments (r1 = the context), reset for this frame. */
   xdp(frame: Uint8Array, meta: Uint8Array, ifindex: number, rxQueue: number, egressIfindex = 0): { pkt: PacketBuf; ctx: XdpCtx; args: readonly bigint[] } {
@@ -136,7 +157,7 @@ export function runXdp(
 ): ProgOutcome {
   const { pkt, ctx, args } = scratch.xdp(skb.data, skb.meta, where.ifindex, where.rxQueue, where.egressIfindex ?? 0);
   const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, ctx);
-  const out = outcome(prog, env, costs, args, false);
+  const out = outcome(prog, env, costs, args, false, scratch.observed());
   copyBack(pkt, skb);
   return out;
 }
@@ -191,7 +212,7 @@ export function runTc(
   if (skb.hasCb) ctx.bytes.set(skb.cb, SKB.cb);
   if (skb.tstamp !== 0n) ctx.view.setBigUint64(SKB.tstamp, skb.tstamp, true);
   const env = new RunEnv(rt, host, prog.progType, prog.name, where.cpu, pkt, undefined, ctx);
-  const out = outcome(prog, env, costs, args, true);
+  const out = outcome(prog, env, costs, args, true, scratch.observed());
   copyBack(pkt, skb);
   skb.mark = w[W.mark];
   skb.priority = w[W.priority];

@@ -127,7 +127,7 @@ export class Network {
     this.cpus = Array.from({ length: n }, (_, i) => new Cpu(i));
     this.costs = costProfile(opts.costs);
     this.runtime = opts.runtime ?? new Runtime({ nCpus: n });
-    this.scratch = new HookScratch(this.runtime);
+    this.scratch = new HookScratch(this.runtime, () => this.observed);
   }
 
   cpu(id: number): Cpu {

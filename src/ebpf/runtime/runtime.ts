@@ -102,8 +102,8 @@ export class LiveProgram {
     return this.spec.attachType;
   }
 
-  run(env: ProgEnv, args: readonly bigint[], budget?: number): RunResult {
-    return this.code.run({ args, env, budget });
+  run(env: ProgEnv, args: readonly bigint[], budget?: number, traceVerdict?: boolean): RunResult {
+    return this.code.run({ args, env, budget, traceVerdict });
   }
 }
 

@@ -83,6 +83,12 @@ export interface RunOptions {
   /** Executed-instruction budget; the run stops with a 'budget' error past it. */
   readonly budget?: number;
   readonly env?: unknown;
+  /**
+   * Note the instruction that set r0 last in the outermost frame (RunResult.steps' verdictPc): the
+   * \`return\` whose C line a trace shows, where clang's merged exit has only the closing brace.
+   * Costs speed; the datapath asks for it only when someone watches.
+   */
+  readonly traceVerdict?: boolean;
 }
 
 export interface RunResult {
@@ -97,7 +103,7 @@ export interface RunResult {
   /** Helper calls made during the run (for the cost model). */
   readonly helperCalls: number;
   /** Programs run, in order, with the instructions each executed (more than one after tail calls). */
-  readonly steps: readonly { readonly name: string; readonly insns: number; readonly exitPc?: number }[];
+  readonly steps: readonly { readonly name: string; readonly insns: number; readonly exitPc?: number; readonly verdictPc?: number }[];
   readonly error?: VmError;
 }
 

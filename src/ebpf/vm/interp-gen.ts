@@ -278,8 +278,14 @@ export function caseBody(o: OpSpec): string {
 }
 
 /** The JS source of `exec(st)`: runs from st.I/st.p until the outermost exit. */
-export function generateExecSource(): string {
+export function generateExecSource(opts: { traceR0?: boolean } = {}): string {
   const cases = OPS.map((o) => `case ${o.id}: /* ${o.name} */ ${caseBody(o)}`).join('\n');
+  // The traced loop also notes, in the outermost frame, the last instruction that wrote r0 (see
+  // R0_WRITES): the verdict's instruction, whose C line is the \`return\` a trace shows.
+  const track = opts.traceR0
+    ? `const k = RW[w & 255];
+      if (k !== 0 && st.depth === st.base && (k === 2 || ((k === 1 ? w >> 8 : w >> 12) & 15) === 0)) { st.r0P = p; st.r0I = I; }`
+    : '';
   return `
   return function exec(st) {
     const lo = st.lo, hi = st.hi, R = st.mem.regions, budget = st.budget;
@@ -287,6 +293,7 @@ export function generateExecSource(): string {
     for (;;) {
       if (++n > budget) { st.n = n; vmError('budget', p >> 2, 'instruction budget of ' + budget + ' executed instructions exhausted'); }
       const w = I[p];
+      ${track}
       switch (w & 255) {
         ${cases}
         default: vmError('bad_jump', p >> 2, 'not an instruction (jump into the middle of LD_IMM64?)');
@@ -295,3 +302,27 @@ export function generateExecSource(): string {
     }
   };`;
 }
+
+/**
+ * Which register each op writes, by op id, for the traced loop: 0 none, 1 dst, 2 r0 (helper and
+ * bpf-to-bpf calls, LD_ABS/LD_IND, CMPXCHG), 3 src (atomics with BPF_FETCH, XCHG).
+ */
+export const R0_WRITES: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const o of OPS) {
+    switch (o.kind) {
+      case 'alu': case 'mov': case 'movsx': case 'neg': case 'end': case 'ldx': case 'ldxsx': case 'lddw':
+        t[o.id] = 1;
+        break;
+      case 'call': case 'call_local': case 'call_kfunc': case 'callx': case 'ldabs': case 'ldind':
+        t[o.id] = 2;
+        break;
+      case 'atomic':
+        t[o.id] = o.name.includes('CMPXCHG') ? 2 : o.name.includes('FETCH') || o.name.includes('XCHG') ? 3 : 0;
+        break;
+      default:
+        break;
+    }
+  }
+  return t;
+})();

@@ -21,7 +21,7 @@ import {
   VmError,
   type VmErrorKind,
 } from './engine.ts';
-import { generateExecSource } from './interp-gen.ts';
+import { generateExecSource, R0_WRITES } from './interp-gen.ts';
 import { generateJitSource, JIT_MAX_INSNS } from './jit-gen.ts';
 import { bswap16, bswap32, divmodS64, divmodU64, fromBig, fromInt, mulhiU32, toU64 } from './int64.ts';
 import { fmtAddr, Memory, MemoryFault, type Region, TAG_BASE } from './memory.ts';
@@ -98,6 +98,10 @@ class ExecState {
   exitP = -4;
   /** Programs left by tail calls: name and instruction count at the hand-off. */
   steps: { name: string; insns: number }[] = [];
+  /** Run the traced loop (RunOptions.traceVerdict): it notes the last write of r0 in the outermost frame. */
+  traceR0 = false;
+  r0P = -4;
+  r0I: Int32Array | undefined = undefined;
   constructor(
     readonly mem: Memory,
     public prog: InterpretedProgram,
@@ -264,7 +268,7 @@ const NO_ARGS: readonly bigint[] = Object.freeze([]);
  * datapath reads r0Lo and the counts on every packet but the steps only when it traces.
  */
 class Finished implements RunResult {
-  private stepList?: { name: string; insns: number; exitPc?: number }[];
+  private stepList?: Step[];
   constructor(
     readonly r0Lo: number,
     private readonly r0Hi: number,
@@ -274,34 +278,45 @@ class Finished implements RunResult {
     private readonly handOffs: readonly { name: string; insns: number }[],
     private readonly lastName: string,
     private readonly exitPc: number,
+    private readonly verdictPc: number | undefined,
   ) {}
   get r0(): bigint {
     return toU64(this.r0Lo, this.r0Hi);
   }
-  get steps(): { name: string; insns: number; exitPc?: number }[] {
-    return (this.stepList ??= runSteps(this.handOffs, this.lastName, this.insns, this.exitPc));
+  get steps(): Step[] {
+    return (this.stepList ??= runSteps(this.handOffs, this.lastName, this.insns, this.exitPc, this.verdictPc));
   }
 }
 
 /** Per-program instruction counts of a run: the tail-call hand-offs, then the program that exited. */
-function runSteps(handOffs: readonly { name: string; insns: number }[], lastName: string, n: number, exitPc: number | undefined): { name: string; insns: number; exitPc?: number }[] {
-  const out: { name: string; insns: number; exitPc?: number }[] = [];
+type Step = { name: string; insns: number; exitPc?: number; verdictPc?: number };
+
+function runSteps(handOffs: readonly { name: string; insns: number }[], lastName: string, n: number, exitPc: number | undefined, verdictPc?: number): Step[] {
+  const out: Step[] = [];
   let prev = 0;
   for (const s of handOffs) {
     out.push({ name: s.name, insns: s.insns - prev });
     prev = s.insns;
   }
-  out.push({ name: lastName, insns: n - prev, exitPc });
+  const last: Step = { name: lastName, insns: n - prev, exitPc };
+  if (verdictPc !== undefined && verdictPc >= 0) last.verdictPc = verdictPc;
+  out.push(last);
   return out;
 }
 
 // The generated sources refer to these free names, bound in this order.
-const FREE_NAMES_EXEC = ['vmError', 'fault', 'pushFrame', 'popFrame', 'setInt', 'callHelper', 'ldAbs', 'specialLoad', 'specialStore', 'mulhiU32', 'divmodU64', 'divmodS64', 'bswap16', 'bswap32', 'TB'];
-const freeValuesExec = (): unknown[] => [vmError, fault, pushFrame, popFrame, setInt, callHelper, ldAbs, specialLoad, specialStore, mulhiU32, divmodU64, divmodS64, bswap16, bswap32, TAG_BASE];
+const FREE_NAMES_EXEC = ['vmError', 'fault', 'pushFrame', 'popFrame', 'setInt', 'callHelper', 'ldAbs', 'specialLoad', 'specialStore', 'mulhiU32', 'divmodU64', 'divmodS64', 'bswap16', 'bswap32', 'TB', 'RW'];
+const freeValuesExec = (): unknown[] => [vmError, fault, pushFrame, popFrame, setInt, callHelper, ldAbs, specialLoad, specialStore, mulhiU32, divmodU64, divmodS64, bswap16, bswap32, TAG_BASE, R0_WRITES];
 
 /** Compile the generated dispatch loop once, binding its free names to this module's functions. */
 const exec: ExecFn = (() => {
   const factory = new Function(...FREE_NAMES_EXEC, generateExecSource()) as (...a: unknown[]) => ExecFn;
+  return factory(...freeValuesExec());
+})();
+
+/** The same loop, noting which instruction set r0 last: for traced runs only (it costs a table lookup per instruction). */
+const execTraced: ExecFn = (() => {
+  const factory = new Function(...FREE_NAMES_EXEC, generateExecSource({ traceR0: true })) as (...a: unknown[]) => ExecFn;
   return factory(...freeValuesExec());
 })();
 
@@ -330,6 +345,11 @@ function compile(prog: InterpretedProgram): JitFn {
  * interpreter. A compiled function hands back when the run moves into another program's code.
  */
 function drive(st: ExecState): void {
+  if (st.traceR0) {
+    // Traced runs stay interpreted: same results, and the loop that sees every instruction.
+    execTraced(st);
+    return;
+  }
   for (;;) {
     // Every entry into a program's code counts towards its tier-up: a run, a tail call into it.
     const f = st.prog.compiled ?? st.prog.entered();
@@ -396,7 +416,8 @@ class HelperCtx implements HelperContext {
   }
   callFunction(pc: number, args: readonly bigint[]): bigint {
     const st = this.st;
-    const saved = { I: st.I, p: st.p, base: st.base, prog: st.prog, callPc: st.callPc };
+    // A callback's own r0 writes are not the caller's verdict: r0P/r0I come back with the rest.
+    const saved = { I: st.I, p: st.p, base: st.base, prog: st.prog, callPc: st.callPc, r0P: st.r0P, r0I: st.r0I };
     // Enter the callback as a bpf-to-bpf call whose return leaves exec() (st.base marks the boundary).
     pushFrame(st, st.callPc * 4, pc * 4);
     for (let i = 0; i < 5; i++) {
@@ -497,12 +518,17 @@ export class InterpretedProgram implements LoadedProgram {
     st.tailCalls = 0;
     st.helperCalls = 0;
     st.exitP = -4;
+    st.traceR0 = opts.traceVerdict === true;
+    st.r0P = -4;
+    st.r0I = undefined;
     if (st.steps.length) st.steps = [];
     st.env = opts.env;
     try {
       drive(st);
       // The hand-off list is handed over (a run that tail-called starts the next one with a new list).
-      return new Finished(st.lo[0], st.hi[0], st.n, st.tailCalls, st.helperCalls, st.steps.length ? st.steps : NO_STEPS, st.prog.image.name, st.exitP >> 2);
+      // The verdict's instruction counts only if it belongs to the program that exited (a tail call starts afresh).
+      const verdictPc = st.traceR0 && st.r0I === st.prog.I ? st.r0P >> 2 : undefined;
+      return new Finished(st.lo[0], st.hi[0], st.n, st.tailCalls, st.helperCalls, st.steps.length ? st.steps : NO_STEPS, st.prog.image.name, st.exitP >> 2, verdictPc);
     } catch (e) {
       const err = e instanceof VmError ? e : new VmError('helper', st.p >> 2, `internal error: ${(e as Error)?.message ?? String(e)}`);
       const line = st.prog.image.lineOf?.(err.pc);

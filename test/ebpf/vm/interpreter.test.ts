@@ -112,6 +112,25 @@ for (const E of ENGINES) {
   });
 
   describe(`${E.name}: control`, () => {
+    it('a traced run names the instruction that set r0 last in the outermost frame (same results)', () => {
+      const traced = (insns: Insn[], helpers = new Map<number, HelperFn>()) => {
+        const prog = new Interpreter(E.opts).load({ name: 't', insns: layout(insns) }, new Memory(), helpers);
+        const plain = prog.run({});
+        const t = prog.run({ traceVerdict: true });
+        expect(t.r0).toBe(plain.r0);
+        expect(t.insns).toBe(plain.insns);
+        expect(plain.steps.at(-1)?.verdictPc).toBeUndefined();
+        return t.steps.at(-1)?.verdictPc;
+      };
+      // r0 = 2 hoisted, then overwritten on the taken path: the second write decided.
+      expect(traced([I('ALU64_MOV_K', { dst: 0, imm: 2 }), I('ALU64_MOV_K', { dst: 1, imm: 1 }), I('JMP_JEQ_K', { dst: 1, imm: 1, off: 1 }), I('JMP_EXIT'), I('ALU64_MOV_K', { dst: 0, imm: 1 }), I('JMP_EXIT')])).toBe(4);
+      // Writes to other registers, and r0 written by a callee: the call in the outermost frame decided.
+      expect(traced([I('ALU64_MOV_K', { dst: 0, imm: 2 }), I('JMP_CALL_LOCAL', { imm: 2 }), I('ALU64_MOV_K', { dst: 3, imm: 9 }), I('JMP_EXIT'), I('ALU64_MOV_K', { dst: 0, imm: 7 }), I('JMP_EXIT')])).toBe(1);
+      // A helper's return value, and an atomic fetch into r0 (src operand).
+      expect(traced([I('JMP_CALL', { imm: 7 }), I('JMP_EXIT')], new Map([[7, () => 5n]]))).toBe(0);
+      expect(traced([I('ST_MEM_DW', { dst: 10, off: -8, imm: 3 }), I('ALU64_MOV_K', { dst: 0, imm: 1 }), I('STX_ATOMIC_FETCH_ADD_DW', { dst: 10, src: 0, off: -8, imm: 0x01 }), I('JMP_EXIT')])).toBe(2);
+    });
+
     it('stops at the instruction budget', () => {
       const r = run([I('ALU64_MOV_K', { dst: 0, imm: 0 }), I('JMP_JA', { off: -1 }), I('JMP_EXIT')], { budget: 1000 });
       expect(r.error?.kind).toBe('budget');
