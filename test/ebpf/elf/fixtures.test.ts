@@ -170,6 +170,7 @@ const EXPECTED: Record<string, Expect> = {
       ['tc_sk_lookup', 'tc', CLS],
       ['xdp_check_mtu', 'xdp', XDP, 'BPF_XDP'],
       ['xdp_sk_lookup', 'xdp', XDP, 'BPF_XDP'],
+      ['cgroup_skb_meta', 'cgroup_skb/ingress', CG, 'BPF_CGROUP_INET_INGRESS'],
     ],
     maps: [['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 160]],
   },

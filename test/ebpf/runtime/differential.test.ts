@@ -89,6 +89,7 @@ const CASES: Case[] = [
   // Socket lookups towards a port nothing listens on (none found, as in chainlab), the test run socket's casts.
   { obj: 'helpers_net', prog: 'tc_sk_lookup' },
   { obj: 'helpers_net', prog: 'xdp_sk_lookup' },
+  { obj: 'helpers_net', prog: 'cgroup_skb_meta' },
   { obj: 'map_kinds', prog: 'xdp_map_kinds' },
   { obj: 'map_kinds', prog: 'tc_map_kinds' },
   // The redirects (DEVMAP, DEVMAP_HASH, CPUMAP, ifindex): a test run returns the verdict; ifindex 1 is lo.
