@@ -9,6 +9,11 @@ import { TestRun, u32le } from './harness.ts';
 import { StandaloneHost } from '../../../src/ebpf/runtime/host.ts';
 import { BpfSock, TCP_TIME_WAIT } from '../../../src/ebpf/ctx/sock.ts';
 import { setSkbState } from '../../../src/ebpf/helpers/index.ts';
+import { join } from 'node:path';
+import { loadObjectFile } from '../../../src/ebpf/elf/index.ts';
+import { buildPacket } from '../../../src/net/packet/build.ts';
+import { Network } from '../../../src/net/network.ts';
+import { Simulator } from '../../../src/sim/index.ts';
 
 const EINVAL = -22, ENODEV = -19, EOPNOTSUPP = -95;
 const CHECK_MTU = 163;
@@ -132,5 +137,41 @@ describe('socket lookups and casts on the simulated host', () => {
     expect(t.call(98, listener.addr)).toBe(listener.addr);
     expect(() => t.call(96, listener.addr)).toThrow(/does not model struct bpf_tcp_sock/);
     expect(t.num(86, listener.addr)).toBe(0);
+  });
+});
+
+describe('bpf_check_mtu in the simulation', () => {
+  it("asks the device the program runs on: a NIC's MTU at XDP and at tc ingress", () => {
+    const sim = new Simulator({ seed: 7 });
+    const net = new Network(sim, { cpus: 1 });
+    const a = net.addHost('a');
+    const b = net.addHost('b');
+    const ea = net.addNic(a, 'eth0', { rate: 10e9 });
+    const eb = net.addNic(b, 'eth0', { rate: 10e9 });
+    net.connect(ea, eb, 1000);
+    eb.mtu = 9000;
+    const obj = net.runtime.load(loadObjectFile(join(import.meta.dirname, '..', '..', 'fixtures', 'helpers_net.o')));
+    net.attachXdp(eb, obj.program('xdp_check_mtu'));
+    const frame = buildPacket([
+      { kind: 'eth', dst: '02:00:00:00:00:02', src: '02:00:00:00:00:99' },
+      { kind: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+      { kind: 'udp', sport: 1234, dport: 53 },
+      { kind: 'raw', bytes: new Uint8Array(20) },
+    ]);
+    sim.schedule(0, () => net.inject(eb, frame));
+    sim.run();
+    const slot = (i: number): bigint => {
+      const v = obj.map('results').lookup(u32le(i));
+      return v instanceof Uint8Array ? new DataView(v.buffer, v.byteOffset).getBigInt64(0, true) : -1n;
+    };
+    // ifindex 0: the receiving NIC (9000); 65550 - len more bytes no longer fit it.
+    expect([slot(0), slot(1), slot(6), slot(7)]).toEqual([0n, 9000n, 1n, 9000n]);
+    expect(slot(18)).toBe(-19n);
+
+    net.attachTc(eb, 'ingress', obj.program('tc_check_mtu'));
+    obj.map('results').update(u32le(1), new Uint8Array(8), 0n);
+    sim.schedule(sim.now + 1000, () => net.inject(eb, frame));
+    sim.run();
+    expect([slot(0), slot(1)]).toEqual([0n, 9000n]);
   });
 });
