@@ -9,7 +9,7 @@
  * model, time and randomness only through the Host.
  *
  * Deliberately absent (a program calling them is refused at load): the skc_to_* casts, the
- * syncookie helpers, sk_assign, local/sk/task storage, timers, dynptrs, kptrs, stack traces,
+ * syncookie helpers, local/sk/task storage, timers, dynptrs, kptrs, stack traces,
  * bpf_skb_under_cgroup (no CGROUP_ARRAY map), user-memory probes, msg_push/pop_data, and every
  * helper of program types chainlab does not run.
  */

@@ -1,7 +1,7 @@
 /**
  * Socket lookups and socket casts, net/core/filter.c: bpf_sk_lookup_tcp, bpf_sk_lookup_udp,
- * bpf_skc_lookup_tcp (__bpf_sk_lookup / __bpf_skc_lookup), bpf_sk_release, bpf_tcp_sock and
- * bpf_get_listener_sock.
+ * bpf_skc_lookup_tcp (__bpf_sk_lookup / __bpf_skc_lookup), bpf_sk_release, bpf_tcp_sock,
+ * bpf_get_listener_sock and bpf_sk_assign.
  *
  * What is modelled: the simulated hosts have no sockets (src/net/host.ts delivers locally to a
  * packet sink), so a lookup finds none and returns NULL — what BPF_PROG_TEST_RUN returns for a
@@ -12,10 +12,13 @@
  * sockets in a hash table: bpf_tcp_sock gives NULL for a socket that is not TCP, and
  * bpf_get_listener_sock NULL for one that is not a TCP listener. A TCP socket would need a
  * struct bpf_tcp_sock that chainlab does not build: that call stops the run with a message.
+ * bpf_sk_assign refuses flags (-EINVAL), then -EOPNOTSUPP: a test run is not at tc ingress, and
+ * no socket chainlab builds is hashed (sk_unhashed), so no assignment ever succeeds.
  */
 import type { HelperContext, HelperFn } from '../vm/engine.ts';
 import { BPF_SOCK, fieldByName } from '../ctx/layout.ts';
 import { HelperError } from './context.ts';
+import { EINVAL, EOPNOTSUPP } from './errno.ts';
 
 const IPPROTO_TCP = 6;
 const TCP_LISTEN = 10;
@@ -41,5 +44,6 @@ export const SK_LOOKUP_HELPERS: ReadonlyMap<number, HelperFn> = new Map<number, 
     throw new HelperError('bpf_tcp_sock: chainlab does not model struct bpf_tcp_sock for a TCP socket');
   }],
   // sk_to_full_sk(), then a TCP listener (hashed listeners have SOCK_RCU_FREE) or NULL.
+  [124, (c) => (c.arg(1) === 0n || c.arg(3) !== 0n ? EINVAL : EOPNOTSUPP)],
   [98, (c) => (sockField(c, 'state', 'bpf_get_listener_sock') === TCP_LISTEN && sockField(c, 'protocol', 'bpf_get_listener_sock') === IPPROTO_TCP ? c.arg(1) : 0n)],
 ]);

@@ -68,16 +68,16 @@ describe('checkHelpersSupported', () => {
       { id: 20, name: 'bpf_skb_get_tunnel_key', reason: 'not-allowed', pc: 2 },
       { id: 1000, name: 'helper#1000', reason: 'not-allowed', pc: 4 },
     ]);
-    const tc = checkHelpersSupported(decode(calls(124, 137)), 'BPF_PROG_TYPE_SCHED_CLS');
+    const tc = checkHelpersSupported(decode(calls(137, 107)), 'BPF_PROG_TYPE_SCHED_CLS');
     expect(tc.map((u) => [u.id, u.reason])).toEqual([
-      [124, 'not-implemented'],
       [137, 'not-implemented'],
+      [107, 'not-implemented'],
     ]);
-    expect(tc[0].message).toBe('chainlab does not implement bpf_sk_assign (helper 124)');
+    expect(tc[0].message).toBe('chainlab does not implement bpf_skc_to_tcp_sock (helper 137)');
   });
 
   it('an unknown program type is checked against the implemented helpers only', () => {
-    expect(checkHelpersSupported(decode(calls(9, 124)), 'BPF_PROG_TYPE_WHATEVER').map((u) => u.id)).toEqual([124]);
+    expect(checkHelpersSupported(decode(calls(9, 137)), 'BPF_PROG_TYPE_WHATEVER').map((u) => u.id)).toEqual([137]);
   });
 
   it('GPL-only helpers are refused for a program whose license is not GPL-compatible', () => {

@@ -51,17 +51,17 @@ describe('runtime loading', () => {
 
   it('refuses a helper chainlab does not implement, naming it and its id', () => {
     const rt = new Runtime();
-    // bpf_sk_assign (124): chainlab models no sockets to assign.
+    // bpf_skc_to_tcp_sock (137): chainlab has no BTF socket pointers.
     const e = (() => {
       try {
-        rt.load(specWith(program(Call(124), Mov.imm(R0, 0), Exit())));
+        rt.load(specWith(program(Call(137), Mov.imm(R0, 0), Exit())));
       } catch (err) {
         return err as RuntimeError;
       }
     })();
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e?.exitCode).toBe(1);
-    expect(e?.message).toMatch(/inline\.o: load program 'p': helper bpf_sk_assign \(id 124\) is not supported/);
+    expect(e?.message).toMatch(/inline\.o: load program 'p': helper bpf_skc_to_tcp_sock \(id 137\) is not supported/);
   });
 
   it('refuses a helper the program type may not call', () => {
