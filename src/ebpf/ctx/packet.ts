@@ -7,6 +7,7 @@
  * read and write the packet (and its metadata) but never the headroom or the tailroom.
  */
 import { Memory, type Region } from '../vm/memory.ts';
+import type { XdpFrag } from './xdp-frags.ts';
 
 /** XDP_PACKET_HEADROOM (include/uapi/linux/bpf.h). */
 export const XDP_PACKET_HEADROOM = 256;
@@ -32,6 +33,13 @@ export class PacketBuf {
   /** Frame end: data_end may not pass it (tailroom keeps skb_shared_info). */
   hardEnd: number;
   readonly region: Region;
+  /**
+   * Page fragments after data_end (multi-buffer XDP, test runs only; see xdp-frags.ts): undefined
+   * for a linear frame, which is every frame of the datapath.
+   */
+  frags?: XdpFrag[];
+  /** skb_shared_info.xdp_frags_size: bytes in frags. */
+  fragsSize = 0;
   /**
    * A helper reached the packet (see helpers/context.ts): it may have written bytes without the
    * memory model seeing it, so the packet counts as changed.

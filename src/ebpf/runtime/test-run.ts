@@ -1,9 +1,12 @@
 /**
  * BPF_PROG_TEST_RUN as the kernel implements it (net/bpf/test_run.c), so that `chainlab prog run`
  * answers what `bpftool prog run` answers:
- * - XDP (bpf_prog_test_run_xdp): data ≥ ETH_HLEN and ≤ a page minus XDP_PACKET_HEADROOM and
- *   skb_shared_info; optional xdp_md ctx whose `data` is the metadata length; data_out starts at
- *   data_meta; ctx_out gives data/data_end relative to data_meta.
+ * - XDP (bpf_prog_test_run_xdp): data ≥ ETH_HLEN; optional xdp_md ctx whose `data` is the
+ *   metadata length; data_out starts at data_meta; ctx_out gives data/data_end relative to
+ *   data_meta. The linear area holds at most a page minus XDP_PACKET_HEADROOM and skb_shared_info
+ *   (3520 bytes plus the metadata), or ctx_in's data_end if smaller; the rest of data_in goes to
+ *   page fragments (multi-buffer, at most MAX_SKB_FRAGS, else ENOMEM) — for every XDP program,
+ *   with BPF_F_XDP_HAS_FRAGS or not (measured on Linux 6.18); data_out is linear part + fragments.
  * - skb types (bpf_prog_test_run_skb): the packet becomes an skb on the loopback device;
  *   eth_type_trans() sets protocol and pkt_type and pulls the MAC header; tc keeps data at the MAC
  *   header (is_l2), socket filters and cgroup_skb see the network header and get the MAC header
@@ -16,6 +19,7 @@ import { AF_INET, AF_INET6, BpfSock, type SockFacts } from '../ctx/sock.ts';
 import { fieldByName, SK_BUFF, SK_BUFF_SIZE, XDP_MD_SIZE } from '../ctx/layout.ts';
 import { ETH_HLEN, PacketBuf, PAGE_SIZE, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM } from '../ctx/packet.ts';
 import { XdpCtx } from '../ctx/xdp.ts';
+import { MAX_SKB_FRAGS, type XdpFrag, xdpFrameBytes } from '../ctx/xdp-frags.ts';
 import { resetTailCallCount } from '../helpers/index.ts';
 import type { VmError } from '../vm/engine.ts';
 import type { ClonedPacket, RedirectTarget } from './env.ts';
@@ -36,6 +40,7 @@ export class TestRunError extends Error {
 export const E2BIG = 7;
 export const EINVAL = 22;
 export const ENODEV = 19;
+export const ENOMEM = 12;
 export const ENOTSUPP = 524;
 
 export interface TestRunInput {
@@ -107,6 +112,7 @@ function repeatRuns(prog: LiveProgram, env: RunEnv, ctxAddr: bigint, input: Test
 function runXdp(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOutput {
   const data = input.dataIn ?? new Uint8Array(0);
   let metaLen = 0;
+  let linearEnd = data.length;
   let ingress = 0;
   let rxq = 0;
   if (input.ctxIn) {
@@ -116,9 +122,8 @@ function runXdp(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
     const dataEnd = v.getUint32(4, true);
     if (v.getUint32(8, true) !== 0) throw new TestRunError(EINVAL, 'ctx_in: xdp_md.data_meta must be 0');
     if (dataEnd > data.length) throw new TestRunError(EINVAL, `ctx_in: xdp_md.data_end (${dataEnd}) is beyond the data_in size (${data.length})`);
-    if (dataEnd < data.length) {
-      throw new TestRunError(ENOTSUPP, `ctx_in: xdp_md.data_end (${dataEnd}) below the data_in size (${data.length}) puts the rest in fragments (multi-buffer XDP), which chainlab does not model yet`);
-    }
+    // A data_end below the data_in size ends the linear area there (even under ETH_HLEN); the rest goes to fragments.
+    linearEnd = dataEnd;
     if (metaLen > dataEnd) throw new TestRunError(EINVAL, 'ctx_in: xdp_md.data is beyond data_end');
     if (metaLen > XDP_PACKET_HEADROOM - XDP_FRAME_SIZE || metaLen % 4 !== 0) {
       throw new TestRunError(EINVAL, `ctx_in: xdp_md.data (the metadata length) must be a multiple of 4, at most ${XDP_PACKET_HEADROOM - XDP_FRAME_SIZE}`);
@@ -130,12 +135,26 @@ function runXdp(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
     if (rxq !== 0 && ingress === 0) throw new TestRunError(EINVAL, 'ctx_in: rx_queue_index needs ingress_ifindex');
     if (rxq !== 0) throw new TestRunError(EINVAL, `ctx_in: rx_queue_index ${rxq} is beyond the device's RX queues`);
   }
-  const maxData = PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_SHARED_INFO_SIZE;
   if (data.length - metaLen < ETH_HLEN) throw new TestRunError(EINVAL, `data_in: an XDP packet needs at least ${ETH_HLEN} bytes (ETH_HLEN) after the metadata, got ${data.length - metaLen}`);
-  if (data.length > maxData) {
-    throw new TestRunError(ENOTSUPP, `data_in: ${data.length} bytes exceed one page (${maxData} bytes of linear packet); the kernel puts the rest in fragments (multi-buffer XDP), which chainlab does not model yet`);
+  // The metadata comes out of the headroom, so it does not shorten the linear packet.
+  const linear = Math.min(linearEnd, PAGE_SIZE - (XDP_PACKET_HEADROOM - metaLen) - SKB_SHARED_INFO_SIZE);
+  const nFrags = Math.ceil((data.length - linear) / PAGE_SIZE);
+  if (nFrags > MAX_SKB_FRAGS) {
+    const max = linear + MAX_SKB_FRAGS * PAGE_SIZE;
+    throw new TestRunError(ENOMEM, `data_in: ${data.length} bytes; XDP takes ${linear} linear bytes plus at most ${MAX_SKB_FRAGS} page fragments (MAX_SKB_FRAGS), ${max} bytes in all (the kernel answers ENOMEM)`);
   }
-  const pkt = new PacketBuf(rt.mem, data.subarray(metaLen), { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: PAGE_SIZE, name: 'packet' });
+  const pkt = new PacketBuf(rt.mem, data.subarray(metaLen, linear), { headroom: XDP_PACKET_HEADROOM, tailroom: SKB_SHARED_INFO_SIZE, frameSize: PAGE_SIZE, name: 'packet' });
+  if (nFrags > 0) {
+    const frags: XdpFrag[] = [];
+    for (let at = linear; at < data.length; at += PAGE_SIZE) {
+      const page = new Uint8Array(PAGE_SIZE);
+      const part = data.subarray(at, at + PAGE_SIZE);
+      page.set(part);
+      frags.push({ page, size: part.length });
+    }
+    pkt.frags = frags;
+    pkt.fragsSize = data.length - linear;
+  }
   if (metaLen > 0) {
     pkt.buf.set(data.subarray(0, metaLen), pkt.data - metaLen);
     pkt.dataMeta = pkt.data - metaLen;
@@ -149,7 +168,7 @@ function runXdp(rt: Runtime, prog: LiveProgram, input: TestRunInput): TestRunOut
       retval: r.retval,
       insns: r.insns,
       error: r.error,
-      dataOut: pkt.buf.slice(pkt.dataMeta, pkt.dataEnd),
+      dataOut: xdpFrameBytes(pkt),
       ctxOut: input.ctxIn ? xdp.toCtxOut() : undefined,
       printk: env.printk,
       redirect: env.redirect,

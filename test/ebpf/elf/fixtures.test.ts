@@ -174,6 +174,20 @@ const EXPECTED: Record<string, Expect> = {
     ],
     maps: [['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 160]],
   },
+  xdp_frags: {
+    license: 'GPL',
+    programs: [
+      ['frags_probe', 'xdp.frags', XDP, 'BPF_XDP'],
+      ['frags_store', 'xdp.frags', XDP, 'BPF_XDP'],
+      ['frags_grow', 'xdp.frags', XDP, 'BPF_XDP'],
+      ['frags_shrink', 'xdp.frags', XDP, 'BPF_XDP'],
+      ['xdp_plain', 'xdp', XDP, 'BPF_XDP'],
+    ],
+    maps: [
+      ['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 16],
+      ['.rodata.cst16', 'BPF_MAP_TYPE_ARRAY', 4, 16, 1],
+    ],
+  },
   map_in_map: {
     license: 'GPL',
     programs: [['xdp_parity', 'xdp', XDP, 'BPF_XDP']],
