@@ -11,6 +11,7 @@ import type { HelperContext, HelperFn } from '../vm/engine.ts';
 import { PerfEventArrayMap, RingBufMap } from '../maps/index.ts';
 import { envOf, HelperError, isXdp, mapArgOf, readBytes } from './context.ts';
 import { EINVAL } from './errno.ts';
+import { xdpBuffLen, xdpCopy } from '../ctx/xdp-frags.ts';
 
 /** Program types whose perf_event_output is bpf_skb_event_output. */
 const SKB_EVENT_TYPES = new Set([
@@ -34,7 +35,11 @@ function perfEventOutput(c: HelperContext): number {
   let ctx: Uint8Array | undefined;
   if (isXdp(env)) {
     const pkt = env.xdp?.pkt ?? env.pkt;
-    ctx = pkt?.bytes();
+    // bpf_xdp_event_output: the sample may take the whole frame, fragments included (bpf_xdp_copy).
+    if (pkt?.frags !== undefined) {
+      ctx = new Uint8Array(xdpBuffLen(pkt));
+      xdpCopy(pkt, 0, ctx, ctx.length, false);
+    } else ctx = pkt?.bytes();
   } else if (SKB_EVENT_TYPES.has(env.progType) && env.skb !== undefined) {
     ctx = env.skb.pkt.bytes();
   }

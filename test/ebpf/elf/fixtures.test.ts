@@ -181,9 +181,11 @@ const EXPECTED: Record<string, Expect> = {
       ['frags_store', 'xdp.frags', XDP, 'BPF_XDP'],
       ['frags_grow', 'xdp.frags', XDP, 'BPF_XDP'],
       ['frags_shrink', 'xdp.frags', XDP, 'BPF_XDP'],
+      ['frags_perf', 'xdp.frags', XDP, 'BPF_XDP'],
       ['xdp_plain', 'xdp', XDP, 'BPF_XDP'],
     ],
     maps: [
+      ['events', 'BPF_MAP_TYPE_PERF_EVENT_ARRAY', 4, 4, 0],
       ['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 16],
       ['.rodata.cst16', 'BPF_MAP_TYPE_ARRAY', 4, 16, 1],
     ],

@@ -22,7 +22,7 @@ const OBJ = join(import.meta.dirname, '..', '..', 'fixtures', 'xdp_frags.o');
 const avail = await kernelAvailable();
 if (!avail.ok) console.warn(`SKIPPED multi-buffer XDP comparison with the kernel (recorded answers still checked): ${avail.why}`);
 
-const PROGS = ['frags_probe', 'xdp_plain', 'frags_store', 'frags_grow', 'frags_shrink'];
+const PROGS = ['frags_probe', 'xdp_plain', 'frags_store', 'frags_grow', 'frags_shrink', 'frags_perf'];
 /** 3520 is the largest linear packet; 73152 = 3520 + 17 pages is the largest data_in (then ENOMEM). */
 const LENGTHS = [3000, 3520, 3521, 4096, 5000, 9000, 20000, 73152, 73153];
 
@@ -161,7 +161,20 @@ const KERNEL: Record<string, string> = {
   'frags_shrink 9000 data_end 10': '2 3720 7c4c52c9ca70d181 a7ee3e9e2a39e020 4c1d5acb22ba6a8e',
   'frags_shrink 9000 meta 8': '2 3728 e2199b61551b4169 b1af3e6d11cdafdf 9f143ad07d2959dc',
   'frags_shrink 3000 data_end 1000': '2 2900 3e5d22ecded780bd 35a55eea81e91281 b1ad02a75afb3edf',
-  'frags_shrink 69633 data_end 0': 'ENOMEM',
+  'frags_shrink 69633 data_end 0': 'ENOMEM',  'frags_perf 3000': '2 3000 7c7d1dbd2af259c6 - 228b8109f45ceba3',
+  'frags_perf 3520': '2 3520 a528382a701a3f89 - 228b8109f45ceba3',
+  'frags_perf 3521': '2 3521 65a7243a12ccb5ab - 228b8109f45ceba3',
+  'frags_perf 4096': '2 4096 ce20d43e36dc0828 - da502dcf84c03c38',
+  'frags_perf 5000': '2 5000 1260732e3ca6d61b - da502dcf84c03c38',
+  'frags_perf 9000': '2 9000 5179138108c3b4a7 - da502dcf84c03c38',
+  'frags_perf 20000': '2 20000 6637c526b03735d5 - da502dcf84c03c38',
+  'frags_perf 73152': '2 73152 aa2b5a0aad613cf7 - da502dcf84c03c38',
+  'frags_perf 73153': 'ENOMEM',
+  'frags_perf 9000 data_e
+  'frags_perf 9000 data_e
+  'frags_perf 9000 meta 8': '2 9000 5179138108c3b4a7 b1af3e6d11cdafdf da502dcf84c03c38',
+  'frags_perf 3000 data_e
+  'frags_perf 69633 data_e
 };
 
 describe('multi-buffer XDP test runs match the recorded kernel answers', () => {
