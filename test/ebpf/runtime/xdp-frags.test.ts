@@ -170,11 +170,11 @@ const KERNEL: Record<string, string> = {
   'frags_perf 20000': '2 20000 6637c526b03735d5 - da502dcf84c03c38',
   'frags_perf 73152': '2 73152 aa2b5a0aad613cf7 - da502dcf84c03c38',
   'frags_perf 73153': 'ENOMEM',
-  'frags_perf 9000 data_e
-  'frags_perf 9000 data_e
+  'frags_perf 9000 data_end 100': '2 9000 5179138108c3b4a7 b54d6987c027d0be da502dcf84c03c38',
+  'frags_perf 9000 data_end 10': '2 9000 5179138108c3b4a7 a7ee3e9e2a39e020 da502dcf84c03c38',
   'frags_perf 9000 meta 8': '2 9000 5179138108c3b4a7 b1af3e6d11cdafdf da502dcf84c03c38',
-  'frags_perf 3000 data_e
-  'frags_perf 69633 data_e
+  'frags_perf 3000 data_end 1000': '2 3000 7c7d1dbd2af259c6 35a55eea81e91281 228b8109f45ceba3',
+  'frags_perf 69633 data_end 0': 'ENOMEM',
 };
 
 describe('multi-buffer XDP test runs match the recorded kernel answers', () => {
