@@ -174,6 +174,15 @@ const EXPECTED: Record<string, Expect> = {
     ],
     maps: [['results', 'BPF_MAP_TYPE_ARRAY', 4, 8, 160]],
   },
+  btf_maps: {
+    license: 'GPL',
+    programs: [['btf_maps_xdp', 'xdp', XDP, 'BPF_XDP']],
+    maps: [
+      ['verdicts', 'BPF_MAP_TYPE_ARRAY', 4, 4, 4],
+      ['port_rules', 'BPF_MAP_TYPE_HASH', 20, 48, 16],
+      ['stats', 'BPF_MAP_TYPE_PERCPU_HASH', 2, 16, 8],
+    ],
+  },
   xdp_frags: {
     license: 'GPL',
     programs: [
