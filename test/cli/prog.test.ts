@@ -132,10 +132,16 @@ describe('chainlab map', () => {
     expect(dup.stderr).toContain('update failed: File exists (EEXIST)');
     const look = cli(['map', 'lookup', obj, 'dnat_table', 'key', 'hex', '0a', '00', '00', '50', '00', '35', '11', '00', '--state', state, '--json']);
     const bytes = (h: string): string[] => h.match(/../g)!.map((b) => '0x' + b);
-    expect(JSON.parse(look.stdout)).toEqual({ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000') });
-    expect(JSON.parse(cli(['map', 'dump', obj, 'dnat_table', '--state', state, '--json']).stdout)).toEqual([{ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000') }]);
-    // bpftool's plain lines (print_entry_plain) and count.
-    expect(cli(['map', 'dump', obj, 'dnat_table', '--state', state]).stdout).toBe('key: 0a 00 00 50 00 35 11 00  value: 0a 00 00 02 14 e9 00 00\nFound 1 element\n');
+    // The map has BTF (struct nat_key → struct nat_val): bpftool adds "formatted" (test/cli/map-btf.test.ts compares with it).
+    const formatted = { key: { addr: 1342177290, port: 13568, proto: 17, pad: 0 }, value: { addr: 33554442, port: 59668, pad: 0 } };
+    expect(JSON.parse(look.stdout)).toEqual({ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000'), formatted });
+    expect(JSON.parse(cli(['map', 'dump', obj, 'dnat_table', '--state', state, '--json']).stdout)).toEqual([{ key: bytes('0a00005000351100'), value: bytes('0a00000214e90000'), formatted }]);
+    // Plain text with BTF: bpftool's pretty JSON of the formatted entries, no count.
+    const plainDump = cli(['map', 'dump', obj, 'dnat_table', '--state', state]).stdout;
+    expect(plainDump.startsWith('[{\n        "key": {\n            "addr": 1342177290,\n')).toBe(true);
+    expect(JSON.parse(plainDump)).toEqual([formatted]);
+    // Without BTF (a string literal's section), bpftool's print_entry_plain lines and count.
+    expect(cli(['map', 'dump', join(FIX, 'global_data.o'), '.rodata.str1.1']).stdout).toBe('key: 00 00 00 00  value: 62 69 67 20 70 61 63 6b  65 74 20 25 75 0a 00\nFound 1 element\n');
     expect(cli(['map', 'delete', obj, 'dnat_table', 'key', 'hex', '0a00005000351100', '--state', state]).code).toBe(0);
     const gone = cli(['map', 'lookup', obj, 'dnat_table', 'key', 'hex', '0a00005000351100', '--state', state]);
     expect(gone.code).toBe(1);
@@ -155,9 +161,9 @@ describe('chainlab map', () => {
     const r = cli(['map', 'lookup', join(FIX, 'xdp_proto_count.o'), 'proto_count', 'key', '2', '0', '0', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const zero = Array(8).fill('0x00');
-    expect(JSON.parse(r.stdout)).toEqual({ key: ['0x02', '0x00', '0x00', '0x00'], values: [{ cpu: 0, value: zero }] });
-    const plain = cli(['map', 'lookup', join(FIX, 'xdp_proto_count.o'), 'proto_count', 'key', '2', '0', '0', '0']);
-    expect(plain.stdout).toBe('key:\n02 00 00 00\nvalue (CPU 00): 00 00 00 00 00 00 00 00\n');
+    expect(JSON.parse(r.stdout)).toEqual({ key: ['0x02', '0x00', '0x00', '0x00'], values: [{ cpu: 0, value: zero }], formatted: { key: 2, values: [{ cpu: 0, value: 0 }] } });
+    const plain = cli(['map', 'lookup', join(FIX, 'xdp_proto_count.o'), 'proto_count', 'key', '2', '0', '0', '0', '--cpus', '2']);
+    expect(plain.stdout).toBe('{\n    "key": 2,\n    "values": [{\n            "cpu": 0,\n            "value": 0\n        },{\n            "cpu": 1,\n            "value": 0\n        }\n    ]\n}\n');
   });
 
   it('shows global data and statically initialised slots', () => {

@@ -7,7 +7,9 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { bytesToHex } from '../../ebpf/isa/insn.ts';
+import { dumpBtfValue, JsonWriter } from '../../ebpf/btf/format.ts';
+import type { Btf } from '../../ebpf/btf/types.ts';
+import { bytesToHex, hexToBytes } from '../../ebpf/isa/insn.ts';
 import { type BpfMap, BPF_ANY, BPF_EXIST, BPF_NOEXIST, errnoName, strerror } from '../../ebpf/maps/index.ts';
 import type { LoadedObject } from '../../ebpf/runtime/runtime.ts';
 import { CliError } from '../errors.ts';
@@ -18,6 +20,7 @@ import { loadIntoRuntime } from '../runtime.ts';
 interface StateOpts {
   state?: string;
   json?: boolean;
+  cpus: string;
 }
 
 /**
@@ -58,18 +61,88 @@ function strtoulBase0(w: string): number {
   return NaN;
 }
 
-/** A map entry in bpftool's JSON: bytes as "0x.." strings, per-CPU values as {cpu, value}. */
-type BpftoolEntry = { key: string[]; value: string[] } | { key: string[]; values: { cpu: number; value: string[] }[] };
+/**
+ * The BTF that bpftool formats a map's entries with: the object's, when the map has a value type
+ * and is of a type that keeps BTF (libbpf creates the others without key/value types, and the
+ * kernel refuses BTF on PROG_ARRAY, so libbpf retries those without it).
+ */
+interface MapBtf {
+  btf: Btf;
+  keyType?: number;
+  valueType: number;
+}
 
-const bpftoolBytes = (hex: string): string[] => (hex.match(/../g) ?? []).map((b) => '0x' + b);
+const NO_BTF = new Set(['PERF_EVENT_ARRAY', 'CGROUP_ARRAY', 'STACK_TRACE', 'ARRAY_OF_MAPS', 'HASH_OF_MAPS', 'DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP', 'SOCKMAP', 'SOCKHASH', 'QUEUE', 'STACK', 'RINGBUF', 'PROG_ARRAY'].map((t) => `BPF_MAP_TYPE_${t}`));
 
-function bpftoolEntry(e: MapDumpEntry): BpftoolEntry {
-  if ('value' in e) return { key: bpftoolBytes(e.key), value: bpftoolBytes(e.value) };
-  return { key: bpftoolBytes(e.key), values: e.values.map((v, cpu) => ({ cpu, value: bpftoolBytes(v) })) };
+function mapBtf(loaded: LoadedObject, name: string): MapBtf | undefined {
+  const spec = loaded.spec.maps.find((m) => m.name === name);
+  const btf = loaded.spec.btf;
+  if (!spec || !btf || spec.btfValueType === undefined || NO_BTF.has(spec.type)) return undefined;
+  return { btf, keyType: spec.btfKeyType, valueType: spec.btfValueType };
+}
+
+/** bpftool's do_dump_btf(): {"key": …, "value": …} or {"key": …, "values": [{"cpu", "value"}]}, no "key" without a key type. */
+function dumpEntryBtf(w: JsonWriter, mb: MapBtf, e: MapDumpEntry, plain: boolean): void {
+  w.startObject();
+  if (mb.keyType) {
+    w.name('key');
+    if (dumpBtfValue(w, mb.btf, mb.keyType, hexToBytes(e.key), { plain }) !== 0) {
+      w.endObject();
+      return;
+    }
+  }
+  if ('value' in e) {
+    w.name('value');
+    dumpBtfValue(w, mb.btf, mb.valueType, hexToBytes(e.value), { plain });
+  } else {
+    w.name('values');
+    w.startArray();
+    for (const [cpu, v] of e.values.entries()) {
+      w.startObject();
+      w.name('cpu');
+      w.raw(String(cpu));
+      w.name('value');
+      const ret = dumpBtfValue(w, mb.btf, mb.valueType, hexToBytes(v), { plain });
+      w.endObject();
+      if (ret !== 0) break;
+    }
+    w.endArray();
+  }
+  w.endObject();
+}
+
+/** bpftool's print_entry_json(): bytes as "0x.." strings, per-CPU values as {cpu, value}, then "formatted" when the map has BTF. */
+function entryJson(w: JsonWriter, mb: MapBtf | undefined, e: MapDumpEntry): void {
+  w.startObject();
+  w.name('key');
+  w.hexBytes(hexToBytes(e.key));
+  if ('value' in e) {
+    w.name('value');
+    w.hexBytes(hexToBytes(e.value));
+  } else {
+    w.name('values');
+    w.startArray();
+    for (const [cpu, v] of e.values.entries()) {
+      w.startObject();
+      w.name('cpu');
+      w.raw(String(cpu));
+      w.name('value');
+      w.hexBytes(hexToBytes(v));
+      w.endObject();
+    }
+    w.endArray();
+  }
+  if (mb) {
+    w.name('formatted');
+    dumpEntryBtf(w, mb, e, false);
+  }
+  w.endObject();
 }
 
 function open(obj: string, opts: StateOpts): LoadedObject {
-  const { obj: loaded } = loadIntoRuntime(openObject(obj));
+  const nCpus = /^[1-9][0-9]*$/.test(opts.cpus) ? Number(opts.cpus) : NaN;
+  if (!(nCpus <= 4096)) throw new CliError(`--cpus must be a whole number from 1 to 4096, got '${opts.cpus}'`);
+  const { obj: loaded } = loadIntoRuntime(openObject(obj), { nCpus });
   if (opts.state && existsSync(opts.state)) applyMapInit(loaded, readMapInit(opts.state), opts.state);
   return loaded;
 }
@@ -106,7 +179,10 @@ const examples = (...lines: string[]): string =>
 export function register(program: Command): void {
   const map = program.command('map').description('inspect and change the maps of a BPF object, like bpftool map');
   const common = (c: Command): Command =>
-    c.option('--state <file>', 'map contents carried between commands (the --map-init JSON shape)').option('--json', 'JSON output');
+    c
+      .option('--state <file>', 'map contents carried between commands (the --map-init JSON shape)')
+      .option('--cpus <n>', 'simulated CPUs: a per-CPU map shows one value for each (the --state value is set on all)', '1')
+      .option('--json', 'JSON output');
 
   common(map.command('dump').addHelpText('after', examples('dump test/fixtures/tc_nat.o', 'dump test/fixtures/xdp_proto_count.o proto_count --json', 'dump tc_nat.o dnat_table --state state.json')).description('dump every entry of a map (or of all maps)').argument('<obj>', 'BPF object (.o)').argument('[map]', 'map name')).action(
     (obj: string, name: string | undefined, opts: StateOpts) => {
@@ -115,14 +191,33 @@ export function register(program: Command): void {
       const sel = name ? { [name]: all[name] ?? (pick(loaded, name), []) } : all;
       if (opts.json) {
         // One map: bpftool's array of entries; every map: those arrays by map name.
-        const j = Object.fromEntries(Object.entries(sel).map(([n, es]) => [n, es.map(bpftoolEntry)]));
-        console.log(JSON.stringify(name ? j[name] : j));
+        const w = new JsonWriter(false);
+        if (!name) w.startObject();
+        for (const [n, entries] of Object.entries(sel)) {
+          if (!name) w.name(n);
+          const mb = mapBtf(loaded, n);
+          w.startArray();
+          for (const e of entries) entryJson(w, mb, e);
+          w.endArray();
+        }
+        if (!name) w.endObject();
+        console.log(w.text());
         return;
       }
       for (const [n, entries] of Object.entries(sel)) {
         const m = pick(loaded, n);
         // Every map: a `map show`-like line before each; one map: bpftool's lines alone.
         if (!name) console.log(`${m.id}: ${m.def.type.replace('BPF_MAP_TYPE_', '').toLowerCase()}  name ${n}  key ${m.def.keySize}B  value ${m.def.valueSize}B  max_entries ${m.def.maxEntries}`);
+        const mb = mapBtf(loaded, n);
+        if (mb) {
+          // With BTF bpftool prints the formatted entries alone, as pretty JSON, and no count.
+          const w = new JsonWriter(true);
+          w.startArray();
+          for (const e of entries) dumpEntryBtf(w, mb, e, true);
+          w.endArray();
+          console.log(w.text());
+          continue;
+        }
         for (const e of entries) console.log(entryPlain(m, e));
         console.log(`Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
       }
@@ -137,9 +232,12 @@ export function register(program: Command): void {
       const key = parseBytes(bytes, 'key', m.def.keySize);
       const r = m.tryLookup(key);
       if (r.err !== 0 || r.data === undefined) throw new CliError(`lookup failed: ${strerror(r.err)} (${errnoName(r.err)})`, 1);
-      const vals = Array.isArray(r.data) ? r.data.map(bytesToHex) : [bytesToHex(r.data)];
-      if (opts.json) console.log(JSON.stringify(bpftoolEntry(Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] })));
-      else console.log(entryPlain(m, Array.isArray(r.data) ? { key: bytesToHex(key), values: vals } : { key: bytesToHex(key), value: vals[0] }));
+      const e: MapDumpEntry = Array.isArray(r.data) ? { key: bytesToHex(key), values: r.data.map(bytesToHex) } : { key: bytesToHex(key), value: bytesToHex(r.data) };
+      const mb = mapBtf(loaded, name);
+      const w = new JsonWriter(!opts.json);
+      if (opts.json) entryJson(w, mb, e);
+      else if (mb) dumpEntryBtf(w, mb, e, true);
+      console.log(w.text() || entryPlain(m, e));
     },
   );
 
@@ -178,7 +276,9 @@ export function register(program: Command): void {
   );
 }
 
-const spaced = (hex: string): string => hex.replace(/(..)(?=.)/g, '$1 ');
+/** bpftool's fprint_hex(): bytes apart by a space, two after every 8th, a line break after every 16th. */
+const spaced = (hex: string): string =>
+  (hex.match(/../g) ?? []).map((b, i) => (i === 0 ? '' : i % 16 === 0 ? '\n' : i % 8 === 0 ? '  ' : ' ') + b).join('');
 
 /** bpftool's print_entry_plain() (its output for a map without BTF), line breaks and all. */
 function entryPlain(m: BpfMap, e: MapDumpEntry): string {

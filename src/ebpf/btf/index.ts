@@ -16,3 +16,4 @@ export {
   resolveCoreRelo,
   type CoreFieldResult,
 } from './core.ts';
+export { dumpBtfValue, JsonWriter, type BtfDumpOptions } from './format.ts';
