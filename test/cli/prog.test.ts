@@ -166,6 +166,14 @@ describe('chainlab map', () => {
     expect(plain.stdout).toBe('{\n    "key": 2,\n    "values": [{\n            "cpu": 0,\n            "value": 0\n        },{\n            "cpu": 1,\n            "value": 0\n        }\n    ]\n}\n');
   });
 
+  it('refuses a --cpus that is not a whole number from 1 to 4096, naming it', () => {
+    for (const bad of ['0', 'abc', '5000']) {
+      const r = cli(['map', 'dump', join(FIX, 'xdp_proto_count.o'), '--cpus', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`chainlab: --cpus must be a whole number from 1 to 4096, got '${bad}'\n`);
+    }
+  });
+
   it('shows global data and statically initialised slots', () => {
     const j = JSON.parse(cli(['map', 'dump', join(FIX, 'global_data.o'), '--json']).stdout);
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['.bss', '.data', '.rodata']));
